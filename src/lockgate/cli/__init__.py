@@ -1,0 +1,1 @@
+"""The `lockgate` command line: thin commands that parse arguments, call a service and print."""

@@ -1,0 +1,184 @@
+"""The gateway as one ASGI application.
+
+Data-plane routes are dispatched by a plain path match straight into the pipeline (no framework on
+the hot path); ``/admin`` goes to the FastAPI admin app. The lifespan migrates the store, loads
+keys, starts the request log writer and the key refresh, and flushes everything on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from lockgate.admin.app import create_admin
+from lockgate.auth.keyring import token_from_headers
+from lockgate.auth.scopes import Scope as KeyScope
+from lockgate.errors import LockgateError, NotFound, RequestError
+from lockgate.gateway.asgi import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    header,
+    send_bytes,
+    send_error,
+    send_json,
+)
+from lockgate.gateway.pipeline import Pipeline
+from lockgate.gateway.runtime import Runtime
+from lockgate.store import migrate
+
+log = structlog.get_logger("lockgate.gateway")
+
+INVOKE_PREFIX = "/v1/services/"
+INVOKE_SUFFIX = "/invoke"
+
+
+class MethodNotAllowed(RequestError):
+    """The route exists but not for this method."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
+def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
+    """The gateway ASGI app for ``runtime``."""
+    pipeline = Pipeline(runtime)
+    admin = create_admin(runtime)
+    lifecycle = Lifecycle(runtime, migrate_on_start=migrate_on_start)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await _guarded(_dispatch, scope, receive, send)
+        elif kind == "lifespan":
+            await lifecycle(scope, receive, send)
+
+    async def _dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        if path == "/v1/chat/completions":
+            _allow(method, "POST")
+            await pipeline.chat(scope, receive, send)
+        elif path.startswith(INVOKE_PREFIX) and path.endswith(INVOKE_SUFFIX):
+            _allow(method, "POST")
+            service = path[len(INVOKE_PREFIX) : -len(INVOKE_SUFFIX)]
+            await pipeline.invoke(scope, receive, send, service)
+        elif path == "/v1/models":
+            _allow(method, "GET")
+            await pipeline.models(scope, send)
+        elif path == "/healthz":
+            await send_json(send, 200, {"status": "ok"})
+        elif path == "/readyz":
+            await _ready(runtime, lifecycle, send)
+        elif path == "/metrics":
+            await _metrics(runtime, scope, send)
+        elif path.startswith("/admin"):
+            await admin(scope, receive, send)
+        else:
+            raise NotFound(f"no route {method} {path}; see the API reference in docs/")
+
+    return app
+
+
+def _allow(method: str, allowed: str) -> None:
+    if method != allowed:
+        raise MethodNotAllowed(f"use {allowed} on this route")
+
+
+async def _guarded(handler: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Turn any escaped error into a JSON answer: never a traceback, never a bare 500 page."""
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await handler(scope, receive, tracking_send)
+    except LockgateError as error:
+        if not started:
+            await send_error(send, error)
+    except Exception as exc:
+        log.exception("unhandled_error", path=scope.get("path"), error=type(exc).__name__)
+        if not started:
+            await send_error(send, LockgateError("internal error; the gateway log has the details"))
+
+
+async def _ready(runtime: Runtime, lifecycle: Lifecycle, send: Send) -> None:
+    store_ok = await asyncio.to_thread(runtime.store.ping)
+    checks = {"store": store_ok, "config": lifecycle.ready, "keys": runtime.keyring.loaded_at > 0}
+    status = 200 if all(checks.values()) else 503
+    await send_json(send, status, {"status": "ready" if status == 200 else "not ready", **checks})
+
+
+async def _metrics(runtime: Runtime, scope: Scope, send: Send) -> None:
+    token = token_from_headers(header(scope, b"authorization"), header(scope, b"x-api-key"))
+    principal = await runtime.keyring.authenticate(token)
+    principal.require(KeyScope.METRICS_READ)
+    runtime.metrics.log_queue.set(runtime.request_log.depth)
+    body = generate_latest(runtime.registry)
+    await send_bytes(send, 200, body, [(b"content-type", CONTENT_TYPE_LATEST.encode())])
+
+
+class Lifecycle:
+    """ASGI lifespan: start-up and graceful shutdown of the runtime's background work."""
+
+    def __init__(self, runtime: Runtime, *, migrate_on_start: bool) -> None:
+        self.runtime = runtime
+        self.migrate_on_start = migrate_on_start
+        self.ready = False
+        self._refresh: asyncio.Task[None] | None = None
+
+    async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("startup_failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def startup(self) -> None:
+        """Migrate, load keys, start the writer and the key refresh."""
+        rt = self.runtime
+        if self.migrate_on_start:
+            await asyncio.to_thread(migrate.upgrade, rt.store)
+        await asyncio.to_thread(rt.keyring.reload)
+        rt.request_log.start()
+        self._refresh = asyncio.get_running_loop().create_task(self._refresh_keys())
+        self.ready = True
+        log.info("gateway_started", services=sorted(rt.services), revision=rt.loaded.revision[:12])
+
+    async def shutdown(self) -> None:
+        """Stop the refresh, flush the request log, close upstream connections."""
+        self.ready = False
+        if self._refresh is not None:
+            self._refresh.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresh
+        await self.runtime.request_log.close()
+        await self.runtime.upstream.close()
+        await asyncio.to_thread(self.runtime.store.close)
+
+    async def _refresh_keys(self) -> None:
+        interval = self.runtime.settings.key_refresh
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.runtime.keyring.reload)
+            except Exception:
+                log.exception("key_refresh_failed")

@@ -1,0 +1,79 @@
+"""The state of one request as it moves through the pipeline, and what it records."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from lockgate.auth.keyring import Principal
+from lockgate.gateway.asgi import Headers
+from lockgate.gateway.upstream import Target
+
+FORWARDED = (b"traceparent", b"tracestate", b"baggage", b"accept")
+
+
+class Exchange:
+    """The state of one request as it moves through the pipeline."""
+
+    __slots__ = (
+        "completion_tokens",
+        "error_code",
+        "fallback",
+        "headers",
+        "principal",
+        "prompt_tokens",
+        "request_id",
+        "route",
+        "service",
+        "started",
+        "status",
+        "stream",
+        "upstream_ms",
+        "version",
+    )
+
+    def __init__(self, route: str, headers: dict[bytes, bytes]) -> None:
+        self.route = route
+        self.headers = headers
+        self.request_id = os.urandom(8).hex()
+        self.started = time.perf_counter()
+        self.principal: Principal | None = None
+        self.service: str | None = None
+        self.version: str | None = None
+        self.status = 500
+        self.error_code: str | None = None
+        self.stream = False
+        self.upstream_ms: float | None = None
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.fallback: str | None = None
+
+    def response_headers(self) -> Headers:
+        """The ``x-lockgate-*`` headers every response carries."""
+        out: Headers = [(b"x-lockgate-request-id", self.request_id.encode())]
+        if self.service is not None:
+            out.append((b"x-lockgate-service", self.service.encode()))
+        if self.version is not None:
+            out.append((b"x-lockgate-version", self.version.encode()))
+        if self.fallback is not None:
+            out.append((b"x-lockgate-fallback", self.fallback.encode()))
+        return out
+
+    def upstream_headers(self, target: Target) -> dict[str, str]:
+        """Headers sent upstream: JSON, trace context, the request id and the version's own."""
+        out = {"content-type": "application/json", "x-request-id": self.request_id}
+        for name in FORWARDED:
+            value = self.headers.get(name)
+            if value is not None:
+                out[name.decode()] = value.decode("latin-1")
+        out.update(target.headers)
+        return out
+
+
+def set_usage(ex: Exchange, usage: object) -> None:
+    """Copy token counts from an OpenAI ``usage`` object."""
+    if isinstance(usage, dict):
+        prompt = usage.get("prompt_tokens")
+        completion = usage.get("completion_tokens")
+        ex.prompt_tokens = prompt if isinstance(prompt, int) else None
+        ex.completion_tokens = completion if isinstance(completion, int) else None

@@ -1,0 +1,223 @@
+"""The request pipeline: authenticate, validate, route, call upstream, answer, record.
+
+Only what must happen per request happens here; the record goes to the request log's queue and
+everything else (storage, monitors) runs off the path.
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+
+from lockgate.auth.keyring import Principal, token_from_headers
+from lockgate.auth.scopes import Scope as KeyScope
+from lockgate.errors import (
+    LockgateError,
+    MalformedJSON,
+    MissingField,
+    UnknownService,
+    UnsupportedMediaType,
+    UpstreamError,
+)
+from lockgate.gateway import streaming
+from lockgate.gateway.asgi import (
+    JSON_TYPE,
+    Receive,
+    Scope,
+    Send,
+    headers_of,
+    read_body,
+    send_bytes,
+    send_error,
+    send_json,
+)
+from lockgate.gateway.exchange import Exchange, set_usage
+from lockgate.gateway.router import RouteContext
+from lockgate.gateway.runtime import Runtime
+from lockgate.gateway.services import ServiceRuntime, VersionRuntime
+from lockgate.gateway.upstream import Target
+from lockgate.store.requestlog import RequestRecord
+
+
+class Pipeline:
+    """Handlers of the data-plane endpoints."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self._max_body = runtime.settings.max_body
+        self._tenant_header = runtime.settings.tenant_header.lower().encode()
+        self._user_header = runtime.settings.user_header.lower().encode()
+
+    # -- entry points -------------------------------------------------------------------------
+
+    async def chat(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /v1/chat/completions``: OpenAI-compatible, streaming or not."""
+        ex = Exchange("chat", headers_of(scope))
+        try:
+            await self._authenticate(ex)
+            payload, body = await self._json_body(ex, receive)
+            model = payload.get("model")
+            if not isinstance(model, str) or not model:
+                raise MissingField("`model` is required: name the service to call", param="model")
+            messages = payload.get("messages")
+            if not isinstance(messages, list) or not messages:
+                raise MissingField(
+                    "`messages` is required: a non-empty list of chat messages", param="messages"
+                )
+            service = self._service(ex, model)
+            version = self._route(ex, service)
+            ex.stream = payload.get("stream") is True
+            if version.upstream_model is not None:
+                payload["model"] = version.upstream_model
+                body = orjson.dumps(payload)
+            if ex.stream:
+                await streaming.relay(self.rt, ex, version.chat, body, send)
+            else:
+                await self._forward(ex, version.chat, body, send, parse_usage=True)
+        except LockgateError as error:
+            await self._fail(ex, error, send)
+        await self._record(ex)
+
+    async def invoke(self, scope: Scope, receive: Receive, send: Send, service_name: str) -> None:
+        """``POST /v1/services/{service}/invoke``: any JSON body to a non-OpenAI model server."""
+        ex = Exchange("invoke", headers_of(scope))
+        try:
+            await self._authenticate(ex)
+            _, body = await self._json_body(ex, receive)
+            service = self._service(ex, service_name)
+            version = self._route(ex, service)
+            await self._forward(ex, version.invoke, body, send, parse_usage=False)
+        except LockgateError as error:
+            await self._fail(ex, error, send)
+        await self._record(ex)
+
+    async def models(self, scope: Scope, send: Send) -> None:
+        """``GET /v1/models``: the services this key may call, in OpenAI's list shape."""
+        ex = Exchange("models", headers_of(scope))
+        try:
+            principal = await self._authenticate(ex)
+            data = [
+                {"id": name, "object": "model", "created": 0, "owned_by": "lockgate"}
+                for name in sorted(self.rt.services)
+                if principal.may_call(name)
+            ]
+            ex.status = 200
+            await send_json(send, 200, {"object": "list", "data": data}, ex.response_headers())
+        except LockgateError as error:
+            await self._fail(ex, error, send)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    async def _authenticate(self, ex: Exchange) -> Principal:
+        token = token_from_headers(ex.headers.get(b"authorization"), ex.headers.get(b"x-api-key"))
+        principal = await self.rt.keyring.authenticate(token)
+        principal.require(KeyScope.INVOKE)
+        ex.principal = principal
+        return principal
+
+    async def _json_body(self, ex: Exchange, receive: Receive) -> tuple[dict[str, object], bytes]:
+        content_type = ex.headers.get(b"content-type", b"")
+        if not content_type.startswith(b"application/json"):
+            raise UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`"
+            )
+        body = await read_body(receive, self._max_body, ex.headers.get(b"content-length"))
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedJSON(f"the body is not valid JSON: {exc}") from None
+        if not isinstance(payload, dict):
+            raise MalformedJSON("the body must be a JSON object")
+        return payload, body
+
+    def _service(self, ex: Exchange, name: str) -> ServiceRuntime:
+        service = self.rt.services.get(name)
+        if service is None:
+            raise UnknownService(
+                f"no service named {name!r}; GET /v1/models lists the services this key may call",
+                param="model",
+            )
+        assert ex.principal is not None
+        ex.principal.require_service(name)
+        ex.service = name
+        return service
+
+    def _route(self, ex: Exchange, service: ServiceRuntime) -> VersionRuntime:
+        assert ex.principal is not None
+        sticky = ex.headers.get(b"x-lockgate-conversation") or ex.headers.get(self._user_header)
+        tenant = ex.headers.get(self._tenant_header)
+        context = RouteContext(
+            key_id=ex.principal.key_id,
+            sticky_key=sticky.decode("latin-1") if sticky else None,
+            tenant=tenant.decode("latin-1") if tenant else None,
+        )
+        version = self.rt.router.pick(service, context)
+        ex.version = version.name
+        return version
+
+    async def _forward(
+        self, ex: Exchange, target: Target, body: bytes, send: Send, *, parse_usage: bool
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            reply = await self.rt.upstream.post(target, body, ex.upstream_headers(target))
+        finally:
+            ex.upstream_ms = (time.perf_counter() - started) * 1000
+        if reply.status >= 500:
+            raise UpstreamError(
+                f"the upstream of version {target.version!r} answered HTTP {reply.status}"
+            )
+        if parse_usage and reply.status == 200:
+            _read_usage(ex, reply.body)
+        ex.status = reply.status
+        content_type = reply.content_type.encode() or JSON_TYPE[1]
+        await send_bytes(
+            send,
+            reply.status,
+            reply.body,
+            [(b"content-type", content_type), *ex.response_headers()],
+        )
+
+    async def _fail(self, ex: Exchange, error: LockgateError, send: Send) -> None:
+        ex.status = error.status
+        ex.error_code = error.code
+        await send_error(send, error, ex.response_headers())
+
+    async def _record(self, ex: Exchange) -> None:
+        elapsed = time.perf_counter() - ex.started
+        principal = ex.principal
+        if ex.service is not None and ex.version is not None:
+            metrics = self.rt.metrics
+            metrics.observe(ex.service, ex.version, ex.status, ex.fallback or "none", elapsed)
+            if ex.prompt_tokens is not None:
+                metrics.tokens.labels(ex.service, ex.version, "input").inc(ex.prompt_tokens)
+            if ex.completion_tokens is not None:
+                metrics.tokens.labels(ex.service, ex.version, "output").inc(ex.completion_tokens)
+        record = RequestRecord(
+            request_id=ex.request_id,
+            at=time.time(),
+            key_id=principal.key_id if principal else None,
+            service=ex.service,
+            version=ex.version,
+            route=ex.route,
+            status=ex.status,
+            error_code=ex.error_code,
+            stream=ex.stream,
+            latency_ms=elapsed * 1000,
+            upstream_ms=ex.upstream_ms,
+            prompt_tokens=ex.prompt_tokens,
+            completion_tokens=ex.completion_tokens,
+            fallback=ex.fallback,
+        )
+        pending = self.rt.request_log.submit(record)
+        if pending is not None:
+            await pending
+
+
+def _read_usage(ex: Exchange, body: bytes) -> None:
+    try:
+        usage = orjson.loads(body).get("usage")
+    except (orjson.JSONDecodeError, AttributeError):
+        return
+    set_usage(ex, usage)

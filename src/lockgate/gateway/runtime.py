@@ -1,0 +1,85 @@
+"""Everything a running gateway holds, built once from a manifest: no module globals."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from lockgate.auth.keyring import KeyRing
+from lockgate.gateway.router import Router
+from lockgate.gateway.services import ServiceRuntime, build_services
+from lockgate.gateway.upstream import AiohttpUpstream, Upstream
+from lockgate.manifest import LoadedManifest
+from lockgate.manifest.gateway import GatewaySettings
+from lockgate.manifest.secrets import resolve
+from lockgate.monitor.metrics import GatewayMetrics
+from lockgate.store import db
+from lockgate.store.db import Store
+from lockgate.store.requestlog import RequestLogWriter
+
+
+@dataclass
+class Runtime:
+    """The gateway's state: configuration, store, keys, routing, upstream client, telemetry."""
+
+    loaded: LoadedManifest
+    store: Store
+    keyring: KeyRing
+    services: dict[str, ServiceRuntime]
+    router: Router
+    upstream: Upstream
+    registry: CollectorRegistry
+    metrics: GatewayMetrics
+    request_log: RequestLogWriter
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def settings(self) -> GatewaySettings:
+        """The manifest's gateway section."""
+        return self.loaded.manifest.gateway
+
+
+def data_dir(loaded: LoadedManifest) -> Path:
+    """The data dir, relative to the manifest's folder unless absolute."""
+    path = Path(loaded.manifest.gateway.data_dir)
+    return path if path.is_absolute() else loaded.base_dir / path
+
+
+def database_url(loaded: LoadedManifest) -> str:
+    """The configured database URL (secret references resolved) or SQLite in the data dir."""
+    configured = loaded.manifest.gateway.database_url
+    if configured:
+        return resolve(configured, base_dir=loaded.base_dir)
+    return db.default_url(data_dir(loaded))
+
+
+def open_store(loaded: LoadedManifest) -> Store:
+    """The store the manifest points at."""
+    return Store.open(database_url(loaded))
+
+
+def build_runtime(
+    loaded: LoadedManifest,
+    *,
+    store: Store | None = None,
+    upstream: Upstream | None = None,
+    registry: CollectorRegistry | None = None,
+) -> Runtime:
+    """A runtime for ``loaded``; tests pass their own store, upstream or registry."""
+    store = store or open_store(loaded)
+    registry = registry or CollectorRegistry()
+    metrics = GatewayMetrics(registry)
+    return Runtime(
+        loaded=loaded,
+        store=store,
+        keyring=KeyRing(store),
+        services=build_services(loaded),
+        router=Router(),
+        upstream=upstream or AiohttpUpstream(),
+        registry=registry,
+        metrics=metrics,
+        request_log=RequestLogWriter(store, loaded.manifest.gateway.request_log, metrics),
+    )

@@ -1,0 +1,89 @@
+"""Server-sent events passed through chunk by chunk, never buffered.
+
+Before the first byte an upstream failure is an ordinary error response. After it the status line
+is gone, so the stream ends with an OpenAI-style ``error`` event that SDKs raise, then closes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import orjson
+
+from lockgate.errors import UpstreamError
+from lockgate.gateway.asgi import Send, send_bytes
+from lockgate.gateway.exchange import Exchange, set_usage
+
+if TYPE_CHECKING:
+    from lockgate.gateway.runtime import Runtime
+    from lockgate.gateway.upstream import Target
+
+SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+_USAGE = b'"usage"'
+_MAX_TAIL = 65536
+
+
+async def relay(rt: Runtime, ex: Exchange, target: Target, body: bytes, send: Send) -> None:
+    """Stream the upstream's answer to the client as it arrives."""
+    started = time.perf_counter()
+    reply = await rt.upstream.open_stream(target, body, ex.upstream_headers(target))
+    try:
+        if reply.status != 200:
+            data = await reply.read()
+            if reply.status >= 500:
+                raise UpstreamError(
+                    f"the upstream of version {target.version!r} answered HTTP {reply.status}"
+                )
+            ex.status = reply.status
+            content_type = (reply.content_type or "application/json").encode()
+            await send_bytes(
+                send, reply.status, data, [(b"content-type", content_type), *ex.response_headers()]
+            )
+            return
+        ex.status = 200
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*SSE_HEADERS, *ex.response_headers()],
+            }
+        )
+        tail = b""
+        try:
+            async for chunk in reply.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if _USAGE in chunk or tail:
+                    tail = _scan_usage(ex, tail + chunk)
+        except UpstreamError as error:
+            ex.error_code = error.code
+            event = orjson.dumps(error.to_body())
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": b"data: " + event + b"\n\n",
+                    "more_body": True,
+                }
+            )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        reply.close()
+        ex.upstream_ms = (time.perf_counter() - started) * 1000
+
+
+def _scan_usage(ex: Exchange, data: bytes) -> bytes:
+    """Read ``usage`` from complete SSE lines; return the incomplete last line (bounded)."""
+    *lines, rest = data.split(b"\n")
+    for line in lines:
+        if line.startswith(b"data: {") and _USAGE in line:
+            try:
+                usage = orjson.loads(line[6:]).get("usage")
+            except orjson.JSONDecodeError:
+                continue
+            if usage:
+                set_usage(ex, usage)
+    return rest[-_MAX_TAIL:] if _USAGE in rest or rest.startswith(b"data") else b""

@@ -1,0 +1,1 @@
+"""Metrics, tracing, drift, quality, alert rules and notifiers."""
