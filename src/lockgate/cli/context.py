@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from lockgate.gateway.runtime import open_store
 from lockgate.manifest import LoadedManifest, find_config, load
 from lockgate.store import migrate
 from lockgate.store.db import Store
+from lockgate.store.locate import open_store
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from lockgate.cli.context import out, state
-from lockgate.gateway.runtime import open_store
 from lockgate.store import migrate
+from lockgate.store.locate import open_store
 
 app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 

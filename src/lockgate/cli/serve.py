@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from lockgate.cli.context import state
 from lockgate.errors import ConfigError
@@ -38,6 +37,8 @@ def serve(
         if path is not None and not path.is_file():
             raise ConfigError(f"{path}: no such file")
     os.environ[CONFIG_ENV] = str(config)
+    import uvicorn
+
     uvicorn.run(
         "lockgate.gateway.factory:app_from_env",
         factory=True,

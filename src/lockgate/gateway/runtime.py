@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
@@ -14,10 +13,9 @@ from lockgate.gateway.services import ServiceRuntime, build_services
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
-from lockgate.manifest.secrets import resolve
 from lockgate.monitor.metrics import GatewayMetrics
-from lockgate.store import db
 from lockgate.store.db import Store
+from lockgate.store.locate import open_store
 from lockgate.store.requestlog import RequestLogWriter
 
 
@@ -40,25 +38,6 @@ class Runtime:
     def settings(self) -> GatewaySettings:
         """The manifest's gateway section."""
         return self.loaded.manifest.gateway
-
-
-def data_dir(loaded: LoadedManifest) -> Path:
-    """The data dir, relative to the manifest's folder unless absolute."""
-    path = Path(loaded.manifest.gateway.data_dir)
-    return path if path.is_absolute() else loaded.base_dir / path
-
-
-def database_url(loaded: LoadedManifest) -> str:
-    """The configured database URL (secret references resolved) or SQLite in the data dir."""
-    configured = loaded.manifest.gateway.database_url
-    if configured:
-        return resolve(configured, base_dir=loaded.base_dir)
-    return db.default_url(data_dir(loaded))
-
-
-def open_store(loaded: LoadedManifest) -> Store:
-    """The store the manifest points at."""
-    return Store.open(database_url(loaded))
 
 
 def build_runtime(

@@ -1,0 +1,5 @@
+"""``python -m lockgate`` runs the command line."""
+
+from lockgate.cli.main import run
+
+run()
