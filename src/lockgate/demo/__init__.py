@@ -1,0 +1,1 @@
+"""`lockgate demo`: the customer-support assistant behind a local gateway, with optional traffic."""
