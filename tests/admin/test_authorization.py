@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from tests.support.gateway import Gateway, manifest_dict, running_gateway
-from tests.support.servers import serve
-from tests.support.upstream import ScriptedUpstream
 
 from lockgate.admin.app import create_admin
 from lockgate.auth.scopes import Scope
+from tests.support.gateway import Gateway, manifest_dict, running_gateway
+from tests.support.servers import serve
+from tests.support.upstream import ScriptedUpstream
 
 #: The one scope each admin route needs; a new route must be added here to pass.
 REQUIRED = {

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.gateway import Gateway, manifest_dict, running_gateway
-from tests.support.upstream import ScriptedUpstream
 
 from lockgate.auth.scopes import Scope
+from tests.support.gateway import Gateway, manifest_dict, running_gateway
+from tests.support.upstream import ScriptedUpstream
 
 GOOD = {"model": "support-assistant", "messages": [{"role": "user", "content": "hi"}]}
 

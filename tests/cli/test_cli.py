@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+
 from tests.support.gateway import manifest_dict, write_manifest
 
 LOCKGATE = [sys.executable, "-m", "lockgate"]

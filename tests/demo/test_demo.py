@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import openai
 from sqlalchemy import create_engine, text
+
 from tests.support.servers import free_port, wait_until
 
 

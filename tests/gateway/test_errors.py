@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from lockgate.auth.scopes import Scope
 from tests.support.gateway import Gateway, manifest_dict, running_gateway
 from tests.support.servers import free_port
 from tests.support.upstream import ScriptedUpstream
-
-from lockgate.auth.scopes import Scope
 
 CHAT = "/v1/chat/completions"
 GOOD = {"model": "support-assistant", "messages": [{"role": "user", "content": "hi"}]}

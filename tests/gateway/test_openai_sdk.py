@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import openai
 import pytest
-from tests.support.gateway import Gateway, manifest_dict, running_gateway
-from tests.support.servers import serve
 
 from lockgate.example.server import create_app as example_app
+from tests.support.gateway import Gateway, manifest_dict, running_gateway
+from tests.support.servers import serve
 
 REFUND = "hi, I want my money back for order 1234, it arrived broken"
 

@@ -9,11 +9,11 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import select
+
+from lockgate.store.tables import RequestLogEntry
 from tests.support.gateway import Gateway, manifest_dict, running_gateway
 from tests.support.servers import wait_until
 from tests.support.upstream import ScriptedUpstream
-
-from lockgate.store.tables import RequestLogEntry
 
 CHAT = "/v1/chat/completions"
 GOOD = {"model": "support-assistant", "messages": [{"role": "user", "content": "hi"}]}

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, text, update
-from tests.support.servers import run
 
 from lockgate.auth import manage
 from lockgate.auth.keyring import KeyRing
@@ -16,6 +15,7 @@ from lockgate.errors import AuthenticationError, NotFound
 from lockgate.store import audit, migrate
 from lockgate.store.db import Store
 from lockgate.store.tables import ApiKey, AuditRecord
+from tests.support.servers import run
 
 
 @pytest.fixture

@@ -26,7 +26,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate: serve HTTPS.")] = None,
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key for --tls-cert.")] = None,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    log_level: Annotated[
+        str, typer.Option(help="Log level: debug, info, warning, error.")
+    ] = "info",
 ) -> None:
     """Run the gateway for the manifest (validated first: a bad manifest never starts)."""
     config = state(ctx).config_path.resolve()
@@ -37,6 +39,7 @@ def serve(
         if path is not None and not path.is_file():
             raise ConfigError(f"{path}: no such file")
     os.environ[CONFIG_ENV] = str(config)
+    os.environ["LOCKGATE_LOG_LEVEL"] = log_level
     import uvicorn
 
     uvicorn.run(
@@ -48,7 +51,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         lifespan="on",
-        log_level=log_level,
+        log_level="warning" if log_level.lower() in {"debug", "info"} else log_level,
+        log_config=None,
         access_log=False,
         server_header=False,
         ssl_certfile=str(tls_cert) if tls_cert else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from lockgate.gateway.upstream import Target
 from lockgate.manifest import LoadedManifest, UpstreamAPI, VersionSpec
@@ -36,11 +37,11 @@ def _chat_url(base: str) -> str:
     return f"{base}/chat/completions" if base.endswith("/v1") else f"{base}/v1/chat/completions"
 
 
-def _ssl(spec: VersionSpec, base_dir: str) -> ssl.SSLContext | bool:
+def _ssl(spec: VersionSpec, base_dir: Path) -> ssl.SSLContext | bool:
     if not spec.verify_tls:
         return False
     if spec.ca_bundle:
-        return ssl.create_default_context(cafile=f"{base_dir}/{spec.ca_bundle}")
+        return ssl.create_default_context(cafile=str(base_dir / spec.ca_bundle))
     return True
 
 
@@ -49,7 +50,7 @@ def _version(name: str, spec: VersionSpec, loaded: LoadedManifest) -> VersionRun
     headers = tuple(
         (key, resolve(value, base_dir=loaded.base_dir)) for key, value in spec.headers.items()
     )
-    tls = _ssl(spec, str(loaded.base_dir))
+    tls = _ssl(spec, loaded.base_dir)
 
     def target(url: str) -> Target:
         return Target(name, url, headers, spec.timeout, spec.connect_timeout, tls)

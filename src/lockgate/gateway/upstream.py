@@ -151,6 +151,11 @@ def _translate(exc: BaseException, target: Target) -> UpstreamError:
             f"the upstream of {name} did not answer within {target.timeout:g}s; "
             "raise versions.<name>.timeout or check the model server"
         )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
+        return UpstreamError(
+            f"the TLS certificate of the upstream of {name} did not verify; fix the server's "
+            "certificate or set versions.<name>.ca_bundle to its CA file"
+        )
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ServerDisconnectedError):
         return UpstreamUnavailable(
             f"the upstream of {name} cannot be reached ({type(exc).__name__}); "
