@@ -4,6 +4,9 @@ The tree::
 
     LockgateError                       500  internal_error
     ├── ConfigError                     400  invalid_config      (manifest, settings)
+    │   ├── InvalidKeyError             400  invalid_key         (privacy.errors)
+    │   └── MissingExtraError           400  missing_extra       (privacy.errors)
+    ├── DecryptionError                 400  decryption_failed   (privacy.errors)
     ├── StoreError                      503  store_unavailable
     ├── RequestError                    400  invalid_request_error
     │   ├── MalformedJSON               400  malformed_json
