@@ -28,6 +28,7 @@ class ScriptedUpstream:
 
     mode: str = "ok"
     delay: float = 0.0
+    fail_next: int = 0
     seen: list[Seen] = field(default_factory=list)
 
     def completion(self, model: str) -> dict[str, Any]:
@@ -65,6 +66,10 @@ class ScriptedUpstream:
         self.seen.append(Seen(scope["path"], headers, body))
         payload = orjson.loads(body) if body.startswith(b"{") else {}
         model = str(payload.get("model", "unknown"))
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            await _json(send, 503, {"error": {"message": "overloaded", "type": "server_error"}})
+            return
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         if self.mode == "error500":

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "db",
     "serve",
     "demo",
+    "handoff",
     "example",
     "redact",
 )

@@ -170,6 +170,7 @@ class Lifecycle:
             self._refresh.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresh
+        await self.runtime.handoffs.close()
         await self.runtime.request_log.close()
         await self.runtime.upstream.close()
         await asyncio.to_thread(self.runtime.store.close)

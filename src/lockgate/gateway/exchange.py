@@ -7,6 +7,7 @@ import time
 
 from lockgate.auth.keyring import Principal
 from lockgate.gateway.asgi import Headers
+from lockgate.gateway.router import RouteContext
 from lockgate.gateway.upstream import Target
 
 FORWARDED = (b"traceparent", b"tracestate", b"baggage", b"accept")
@@ -17,6 +18,8 @@ class Exchange:
 
     __slots__ = (
         "completion_tokens",
+        "context",
+        "conversation",
         "error_code",
         "fallback",
         "headers",
@@ -28,6 +31,7 @@ class Exchange:
         "started",
         "status",
         "stream",
+        "trigger",
         "upstream_ms",
         "version",
     )
@@ -47,6 +51,9 @@ class Exchange:
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.fallback: str | None = None
+        self.trigger: str | None = None
+        self.conversation: str | None = None
+        self.context: RouteContext | None = None
 
     def response_headers(self) -> Headers:
         """The ``x-lockgate-*`` headers every response carries."""

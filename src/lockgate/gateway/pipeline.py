@@ -21,6 +21,7 @@ from lockgate.errors import (
     UpstreamError,
 )
 from lockgate.gateway import streaming
+from lockgate.gateway.answers import send_answer
 from lockgate.gateway.asgi import (
     JSON_TYPE,
     Receive,
@@ -33,10 +34,12 @@ from lockgate.gateway.asgi import (
     send_json,
 )
 from lockgate.gateway.exchange import Exchange, set_usage
+from lockgate.gateway.fallback import Attempt, ServiceDisabled, classify
 from lockgate.gateway.router import RouteContext
 from lockgate.gateway.runtime import Runtime
 from lockgate.gateway.services import ServiceRuntime, VersionRuntime
 from lockgate.gateway.upstream import Target
+from lockgate.manifest.cutover import Trigger
 from lockgate.store.requestlog import RequestRecord
 
 
@@ -68,13 +71,17 @@ class Pipeline:
             service = self._service(ex, model)
             version = self._route(ex, service)
             ex.stream = payload.get("stream") is True
-            if version.upstream_model is not None:
-                payload["model"] = version.upstream_model
-                body = orjson.dumps(payload)
-            if ex.stream:
-                await streaming.relay(self.rt, ex, version.chat, body, send)
-            else:
-                await self._forward(ex, version.chat, body, send, parse_usage=True)
+
+            async def attempt(target: VersionRuntime) -> None:
+                data = body
+                if target.upstream_model is not None:
+                    data = orjson.dumps({**payload, "model": target.upstream_model})
+                if ex.stream:
+                    await streaming.relay(self.rt, ex, target.chat, data, send)
+                else:
+                    await self._forward(ex, target.chat, data, send, parse_usage=True)
+
+            await self._serve(ex, service, version, attempt, send)
         except LockgateError as error:
             await self._fail(ex, error, send)
         await self._record(ex)
@@ -87,7 +94,11 @@ class Pipeline:
             _, body = await self._json_body(ex, receive)
             service = self._service(ex, service_name)
             version = self._route(ex, service)
-            await self._forward(ex, version.invoke, body, send, parse_usage=False)
+
+            async def attempt(target: VersionRuntime) -> None:
+                await self._forward(ex, target.invoke, body, send, parse_usage=False)
+
+            await self._serve(ex, service, version, attempt, send)
         except LockgateError as error:
             await self._fail(ex, error, send)
         await self._record(ex)
@@ -143,6 +154,50 @@ class Pipeline:
         ex.service = name
         return service
 
+    async def _serve(
+        self,
+        ex: Exchange,
+        service: ServiceRuntime,
+        version: VersionRuntime,
+        attempt: Attempt,
+        send: Send,
+    ) -> None:
+        """Call the routed version; on a trigger, run the fallback chain."""
+        chain = self.rt.fallback
+        chain.budget.deposit()
+
+        async def answer(content: str, extra: dict[str, object]) -> None:
+            ex.status = 200
+            await send_answer(
+                send,
+                route=ex.route,
+                stream=ex.stream,
+                request_id=ex.request_id,
+                service=service.name,
+                content=content,
+                extra=extra,
+                headers=ex.response_headers(),
+            )
+
+        assert ex.context is not None
+        if not self.rt.kill_switch.enabled(service.name, ex.context):
+            disabled = ServiceDisabled(
+                f"the service {service.name!r} is switched off ({service.name}.enabled is false) "
+                "and its fallback chain has no static answer or hand-off"
+            )
+            await chain.recover(
+                ex, service=service, failed=version, trigger=Trigger.KILL_SWITCH, error=disabled,
+                attempt=attempt, answer=answer,
+            )  # fmt: skip
+            return
+        try:
+            await chain.call(ex, service, version, attempt)
+        except UpstreamError as error:
+            await chain.recover(
+                ex, service=service, failed=version, trigger=classify(error), error=error,
+                attempt=attempt, answer=answer,
+            )  # fmt: skip
+
     def _route(self, ex: Exchange, service: ServiceRuntime) -> VersionRuntime:
         assert ex.principal is not None
         sticky = ex.headers.get(b"x-lockgate-conversation") or ex.headers.get(self._user_header)
@@ -152,6 +207,8 @@ class Pipeline:
             sticky_key=sticky.decode("latin-1") if sticky else None,
             tenant=tenant.decode("latin-1") if tenant else None,
         )
+        ex.context = context
+        ex.conversation = context.sticky_key
         version = self.rt.router.pick(service, context)
         ex.version = version.name
         return version

@@ -8,8 +8,12 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 
 from lockgate.auth.keyring import KeyRing
+from lockgate.gateway.circuit import Breakers
+from lockgate.gateway.fallback import FallbackChain
+from lockgate.gateway.handoff import HandoffDesk
 from lockgate.gateway.router import Router
 from lockgate.gateway.services import ServiceRuntime, build_services
+from lockgate.gateway.switches import AlwaysEnabled, KillSwitch
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
@@ -32,6 +36,9 @@ class Runtime:
     registry: CollectorRegistry
     metrics: GatewayMetrics
     request_log: RequestLogWriter
+    fallback: FallbackChain
+    handoffs: HandoffDesk
+    kill_switch: KillSwitch = field(default_factory=AlwaysEnabled)
     started_at: float = field(default_factory=time.monotonic)
 
     @property
@@ -51,6 +58,8 @@ def build_runtime(
     store = store or open_store(loaded)
     registry = registry or CollectorRegistry()
     metrics = GatewayMetrics(registry)
+    spec = loaded.manifest.fallback
+    desk = HandoffDesk(store)
     return Runtime(
         loaded=loaded,
         store=store,
@@ -61,4 +70,6 @@ def build_runtime(
         registry=registry,
         metrics=metrics,
         request_log=RequestLogWriter(store, loaded.manifest.gateway.request_log, metrics),
+        fallback=FallbackChain(spec, Breakers(spec.circuit_breaker), desk),
+        handoffs=desk,
     )

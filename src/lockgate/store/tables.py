@@ -101,3 +101,54 @@ class RequestLogEntry(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     completion_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fallback: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class Handoff(Base):
+    """A conversation handed to a human channel when the model could not answer."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime]
+    service: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    trigger: Mapped[str] = mapped_column(String(40))
+    conversation: Mapped[str] = mapped_column(String(200))
+    request_id: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    delivery: Mapped[str] = mapped_column(String(20), default="pending")
+    delivery_detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Fault(Base):
+    """An injected fault for drills and tests; it expires by itself."""
+
+    __tablename__ = "faults"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    service: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    share: Mapped[float] = mapped_column(Float)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[int] = mapped_column(Integer, default=500)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class ConfigRevision(Base):
+    """A manifest applied to the running gateways; the newest is the one in force."""
+
+    __tablename__ = "config_revisions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime]
+    service: Mapped[str] = mapped_column(String(100))
+    revision: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -71,8 +71,55 @@ def upgrade() -> None:
             "ix_request_log_service_version_at", ["service", "version", "at"], unique=False
         )
 
+    op.create_table(
+        "handoffs",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.String(length=100), nullable=True),
+        sa.Column("trigger", sa.String(length=40), nullable=False),
+        sa.Column("conversation", sa.String(length=200), nullable=False),
+        sa.Column("request_id", sa.String(length=32), nullable=False),
+        sa.Column("key_id", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("delivery", sa.String(length=20), nullable=False),
+        sa.Column("delivery_detail", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_handoffs_created_at", "handoffs", ["created_at"])
+    op.create_table(
+        "faults",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+        sa.Column("latency_ms", sa.Float(), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "config_revisions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("service", sa.String(length=100), nullable=False),
+        sa.Column("revision", sa.String(length=64), nullable=False),
+        sa.Column("author", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("diff", sa.Text(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("config_revisions")
+    op.drop_table("faults")
+    op.drop_index("ix_handoffs_created_at", table_name="handoffs")
+    op.drop_table("handoffs")
     with op.batch_alter_table("request_log", schema=None) as batch_op:
         batch_op.drop_index("ix_request_log_service_version_at")
         batch_op.drop_index(batch_op.f("ix_request_log_request_id"))
