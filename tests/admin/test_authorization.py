@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import httpx
@@ -10,6 +9,7 @@ import pytest
 
 from lockgate.admin.app import create_admin
 from lockgate.auth.scopes import Scope
+from lockgate.store import faults
 from tests.support.gateway import Gateway, manifest_dict, running_gateway
 from tests.support.servers import serve
 from tests.support.upstream import ScriptedUpstream
@@ -20,8 +20,21 @@ REQUIRED = {
     ("POST", "/admin/v1/keys"): Scope.KEYS_ADMIN,
     ("DELETE", "/admin/v1/keys/{key_id}"): Scope.KEYS_ADMIN,
     ("GET", "/admin/v1/audit"): Scope.AUDIT_READ,
+    ("GET", "/admin/v1/faults"): Scope.METRICS_READ,
+    ("POST", "/admin/v1/faults"): Scope.ROLLOUTS_WRITE,
+    ("DELETE", "/admin/v1/faults/{fault_id}"): Scope.ROLLOUTS_WRITE,
 }
-BODIES = {("POST", "/admin/v1/keys"): {"name": "matrix", "scopes": ["invoke"]}}
+BODIES = {
+    ("POST", "/admin/v1/keys"): {"name": "matrix", "scopes": ["invoke"]},
+    ("POST", "/admin/v1/faults"): {
+        "service": "support-assistant",
+        "version": "v1",
+        "kind": "latency",
+        "share": 0.01,
+        "latency_ms": 1,
+        "ttl": "1s",
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +44,25 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         folder = tmp_path_factory.mktemp("authz")
         with running_gateway(folder, manifest_dict({"v1": url})) as gw:
             yield gw
+
+
+def _fill(gw: Gateway, path: str) -> str:
+    """Replace path parameters with ids of objects that exist."""
+    if "{key_id}" in path:
+        return path.replace("{key_id}", gw.key(Scope.INVOKE).split("_")[1])
+    if "{fault_id}" in path:
+        fault = faults.inject(
+            gw.store,
+            actor="test",
+            service="support-assistant",
+            version="v1",
+            kind=faults.FaultKind.LATENCY,
+            share=0.01,
+            ttl=5,
+            latency_ms=1,
+        )
+        return path.replace("{fault_id}", fault.id)
+    return path
 
 
 def _routes(gw: Gateway) -> list[tuple[str, str]]:
@@ -52,8 +84,7 @@ def test_matrix(gateway: Gateway, scope: Scope | None) -> None:
     if scope is not None:
         headers["authorization"] = f"Bearer {gateway.key(scope)}"
     for (method, path), needed in REQUIRED.items():
-        target = gateway.key(Scope.INVOKE).split("_")[1]
-        url = gateway.url + re.sub(r"\{key_id\}", target, path)
+        url = gateway.url + _fill(gateway, path)
         response = httpx.request(method, url, headers=headers, json=BODIES.get((method, path)))
         assert response.headers["content-type"].startswith("application/json")
         if scope is None:

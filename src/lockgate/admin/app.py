@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lockgate import __version__
-from lockgate.admin import audit, errors, keys
+from lockgate.admin import audit, errors, faults, keys
 from lockgate.gateway.runtime import Runtime
 
 
@@ -22,4 +22,5 @@ def create_admin(runtime: Runtime) -> FastAPI:
     errors.install(app)
     app.include_router(keys.router)
     app.include_router(audit.router)
+    app.include_router(faults.router)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -30,10 +31,11 @@ from lockgate.gateway.asgi import (
 )
 from lockgate.gateway.pipeline import Pipeline
 from lockgate.gateway.runtime import Runtime
-from lockgate.store import migrate
+from lockgate.store import faults, migrate
 
 log = structlog.get_logger("lockgate.gateway")
 
+FAULT_REFRESH = 1.0
 INVOKE_PREFIX = "/v1/services/"
 INVOKE_SUFFIX = "/invoke"
 
@@ -134,7 +136,7 @@ class Lifecycle:
         self.runtime = runtime
         self.migrate_on_start = migrate_on_start
         self.ready = False
-        self._refresh: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
         while True:
@@ -158,28 +160,36 @@ class Lifecycle:
         if self.migrate_on_start:
             await asyncio.to_thread(migrate.upgrade, rt.store)
         await asyncio.to_thread(rt.keyring.reload)
+        await asyncio.to_thread(self._load_faults)
         rt.request_log.start()
-        self._refresh = asyncio.get_running_loop().create_task(self._refresh_keys())
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._every(rt.settings.key_refresh, rt.keyring.reload, "keys")),
+            loop.create_task(self._every(FAULT_REFRESH, self._load_faults, "faults")),
+        ]
         self.ready = True
         log.info("gateway_started", services=sorted(rt.services), revision=rt.loaded.revision[:12])
 
     async def shutdown(self) -> None:
         """Stop the refresh, flush the request log, close upstream connections."""
         self.ready = False
-        if self._refresh is not None:
-            self._refresh.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._refresh
+                await task
         await self.runtime.handoffs.close()
         await self.runtime.request_log.close()
         await self.runtime.upstream.close()
         await asyncio.to_thread(self.runtime.store.close)
 
-    async def _refresh_keys(self) -> None:
-        interval = self.runtime.settings.key_refresh
+    def _load_faults(self) -> None:
+        self.runtime.faults.replace(faults.active(self.runtime.store))
+
+    async def _every(self, interval: float, job: Callable[[], None], name: str) -> None:
+        """Run a blocking refresh in a thread every ``interval``; failures keep the last state."""
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.to_thread(self.runtime.keyring.reload)
-            except Exception:
-                log.exception("key_refresh_failed")
+                await asyncio.to_thread(job)
+            except Exception:  # keep serving with the last known state
+                log.exception("refresh_failed", job=name)

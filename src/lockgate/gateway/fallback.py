@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from lockgate.errors import LockgateError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from lockgate.gateway.circuit import Breakers, RetryBudget
 from lockgate.gateway.exchange import Exchange
+from lockgate.gateway.faults import FaultTable
 from lockgate.gateway.handoff import HandoffDesk
 from lockgate.gateway.services import ServiceRuntime, VersionRuntime
 from lockgate.manifest.cutover import (
@@ -59,10 +60,13 @@ def classify(error: UpstreamError) -> Trigger:
 class FallbackChain:
     """Runs the manifest's chain for one service."""
 
-    def __init__(self, spec: FallbackSpec, breakers: Breakers, desk: HandoffDesk) -> None:
+    def __init__(
+        self, spec: FallbackSpec, breakers: Breakers, desk: HandoffDesk, faults: FaultTable
+    ) -> None:
         self.spec = spec
         self.breakers = breakers
         self.desk = desk
+        self.faults = faults
         self.budget = RetryBudget(
             next((a.budget for a in spec.chain if isinstance(a, RetryAction)), 0.1)
         )
@@ -78,6 +82,8 @@ class FallbackChain:
                 f"the circuit of version {version.name!r} is open after repeated failures"
             )
         try:
+            if self.faults:
+                await self.faults.apply(service.name, version.name)
             await attempt(version)
         except UpstreamError:
             breaker.failure()

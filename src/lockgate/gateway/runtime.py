@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from lockgate.auth.keyring import KeyRing
 from lockgate.gateway.circuit import Breakers
 from lockgate.gateway.fallback import FallbackChain
+from lockgate.gateway.faults import FaultTable
 from lockgate.gateway.handoff import HandoffDesk
 from lockgate.gateway.router import Router
 from lockgate.gateway.services import ServiceRuntime, build_services
@@ -38,6 +39,7 @@ class Runtime:
     request_log: RequestLogWriter
     fallback: FallbackChain
     handoffs: HandoffDesk
+    faults: FaultTable
     kill_switch: KillSwitch = field(default_factory=AlwaysEnabled)
     started_at: float = field(default_factory=time.monotonic)
 
@@ -60,6 +62,7 @@ def build_runtime(
     metrics = GatewayMetrics(registry)
     spec = loaded.manifest.fallback
     desk = HandoffDesk(store)
+    faults = FaultTable()
     return Runtime(
         loaded=loaded,
         store=store,
@@ -70,6 +73,7 @@ def build_runtime(
         registry=registry,
         metrics=metrics,
         request_log=RequestLogWriter(store, loaded.manifest.gateway.request_log, metrics),
-        fallback=FallbackChain(spec, Breakers(spec.circuit_breaker), desk),
+        fallback=FallbackChain(spec, Breakers(spec.circuit_breaker), desk, faults),
         handoffs=desk,
+        faults=faults,
     )
