@@ -7,6 +7,7 @@ The tree::
     │   ├── InvalidKeyError             400  invalid_key         (privacy.errors)
     │   └── MissingExtraError           400  missing_extra       (privacy.errors)
     ├── DecryptionError                 400  decryption_failed   (privacy.errors)
+    ├── MeasurementError                500  invalid_measurements (rollout.analysis)
     ├── StoreError                      503  store_unavailable
     ├── RequestError                    400  invalid_request_error
     │   ├── MalformedJSON               400  malformed_json
