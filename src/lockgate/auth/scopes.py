@@ -10,6 +10,7 @@ class Scope(StrEnum):
 
     INVOKE = "invoke"
     METRICS_READ = "metrics:read"
+    FLAGS_READ = "flags:read"
     FLAGS_WRITE = "flags:write"
     ROLLOUTS_WRITE = "rollouts:write"
     ROLLOUTS_APPROVE = "rollouts:approve"

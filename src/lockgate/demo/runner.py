@@ -26,7 +26,7 @@ from lockgate.demo.traffic import TrafficStats, send_traffic
 from lockgate.errors import ConfigError
 from lockgate.example.dataset import GOLDEN_PATH
 from lockgate.manifest import load
-from lockgate.store import migrate
+from lockgate.store import migrate, revisions
 from lockgate.store.locate import open_store
 
 VERSIONS = ("v1", "v2", "v3")
@@ -121,9 +121,16 @@ class Demo:
         load(self.manifest_path)
 
     def _create_key(self) -> None:
-        store = open_store(load(self.manifest_path))
+        loaded = load(self.manifest_path)
+        store = open_store(loaded)
         try:
             migrate.upgrade(store)
+            current = revisions.latest(store, SERVICE)
+            if current is None or current.revision != loaded.revision:
+                revisions.apply(
+                    store, loaded.text, author="cli:demo", source=str(self.manifest_path),
+                    note="manifest written by lockgate demo",
+                )  # fmt: skip
             _, token = manage.create_key(
                 store,
                 actor="cli:demo",

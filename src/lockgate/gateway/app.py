@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable
 
 import structlog
@@ -31,11 +32,14 @@ from lockgate.gateway.asgi import (
 )
 from lockgate.gateway.pipeline import Pipeline
 from lockgate.gateway.runtime import Runtime
-from lockgate.store import faults, migrate
+from lockgate.manifest import LoadedManifest, parse
+from lockgate.manifest.gateway import GatewaySettings
+from lockgate.store import faults, migrate, revisions
 
 log = structlog.get_logger("lockgate.gateway")
 
 FAULT_REFRESH = 1.0
+CONFIG_REFRESH = 1.0
 INVOKE_PREFIX = "/v1/services/"
 INVOKE_SUFFIX = "/invoke"
 
@@ -159,6 +163,7 @@ class Lifecycle:
         rt = self.runtime
         if self.migrate_on_start:
             await asyncio.to_thread(migrate.upgrade, rt.store)
+        await asyncio.to_thread(self._adopt_revision, starting=True)
         await asyncio.to_thread(rt.keyring.reload)
         await asyncio.to_thread(self._load_faults)
         rt.request_log.start()
@@ -166,6 +171,7 @@ class Lifecycle:
         self._tasks = [
             loop.create_task(self._every(rt.settings.key_refresh, rt.keyring.reload, "keys")),
             loop.create_task(self._every(FAULT_REFRESH, self._load_faults, "faults")),
+            loop.create_task(self._every(CONFIG_REFRESH, self._adopt_revision, "config")),
         ]
         self.ready = True
         log.info("gateway_started", services=sorted(rt.services), revision=rt.loaded.revision[:12])
@@ -182,6 +188,39 @@ class Lifecycle:
         await self.runtime.upstream.close()
         await asyncio.to_thread(self.runtime.store.close)
 
+    def _adopt_revision(self, *, starting: bool = False) -> None:
+        """Put the newest stored revision in force; the first start stores the file as one."""
+        rt = self.runtime
+        service = rt.loaded.manifest.service.name
+        if rt.revision_id is not None and revisions.latest_id(rt.store, service) == rt.revision_id:
+            return
+        newest = revisions.latest(rt.store, service)
+        if newest is None:
+            first = revisions.apply(
+                rt.store, rt.loaded.text, author=f"gateway@{socket.gethostname()}",
+                source=str(rt.loaded.path), note=f"initial revision from {rt.loaded.path}",
+            )  # fmt: skip
+            rt.revision_id = first.id
+            return
+        if newest.revision == rt.loaded.revision:
+            rt.revision_id = newest.id
+            return
+        if starting:
+            log.warning(
+                "manifest_file_differs_from_revision_in_force", revision=newest.id,
+                file=str(rt.loaded.path), hint="run `lockgate apply FILE` to change the config",
+            )  # fmt: skip
+        loaded = LoadedManifest(
+            manifest=parse(newest.text, source=f"revision {newest.id}"),
+            path=rt.loaded.path,
+            text=newest.text,
+        )
+        before = rt.loaded.manifest.gateway
+        rt.reconfigure(loaded, newest.id)
+        if _restart_needed(before, loaded.manifest.gateway):
+            log.warning("config_change_needs_restart", revision=newest.id)
+        log.info("config_revision_in_force", revision=newest.id, hash=newest.revision[:12])
+
     def _load_faults(self) -> None:
         self.runtime.faults.replace(faults.active(self.runtime.store))
 
@@ -193,3 +232,12 @@ class Lifecycle:
                 await asyncio.to_thread(job)
             except Exception:  # keep serving with the last known state
                 log.exception("refresh_failed", job=name)
+
+
+def _restart_needed(before: GatewaySettings, after: GatewaySettings) -> bool:
+    """Settings bound at start: the store and the request log."""
+    return (before.database_url, before.data_dir, before.request_log) != (
+        after.database_url,
+        after.data_dir,
+        after.request_log,
+    )

@@ -71,6 +71,12 @@ class FallbackChain:
             next((a.budget for a in spec.chain if isinstance(a, RetryAction)), 0.1)
         )
 
+    def reconfigure(self, spec: FallbackSpec) -> None:
+        """Adopt a new chain; breakers keep their state unless their settings changed."""
+        if spec.circuit_breaker != self.spec.circuit_breaker:
+            self.breakers = Breakers(spec.circuit_breaker)
+        self.spec = spec
+
     async def call(
         self, ex: Exchange, service: ServiceRuntime, version: VersionRuntime, attempt: Attempt
     ) -> None:

@@ -48,9 +48,6 @@ class Pipeline:
 
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self._max_body = runtime.settings.max_body
-        self._tenant_header = runtime.settings.tenant_header.lower().encode()
-        self._user_header = runtime.settings.user_header.lower().encode()
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -133,7 +130,9 @@ class Pipeline:
             raise UnsupportedMediaType(
                 "send the body as JSON with `Content-Type: application/json`"
             )
-        body = await read_body(receive, self._max_body, ex.headers.get(b"content-length"))
+        body = await read_body(
+            receive, self.rt.settings.max_body, ex.headers.get(b"content-length")
+        )
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -200,8 +199,10 @@ class Pipeline:
 
     def _route(self, ex: Exchange, service: ServiceRuntime) -> VersionRuntime:
         assert ex.principal is not None
-        sticky = ex.headers.get(b"x-lockgate-conversation") or ex.headers.get(self._user_header)
-        tenant = ex.headers.get(self._tenant_header)
+        settings = self.rt.settings
+        user = ex.headers.get(settings.user_header.lower().encode())
+        sticky = ex.headers.get(b"x-lockgate-conversation") or user
+        tenant = ex.headers.get(settings.tenant_header.lower().encode())
         context = RouteContext(
             key_id=ex.principal.key_id,
             sticky_key=sticky.decode("latin-1") if sticky else None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry
 
 from lockgate.auth.keyring import KeyRing
+from lockgate.errors import ConfigError
 from lockgate.gateway.circuit import Breakers
 from lockgate.gateway.fallback import FallbackChain
 from lockgate.gateway.faults import FaultTable
@@ -43,10 +44,31 @@ class Runtime:
     kill_switch: KillSwitch = field(default_factory=AlwaysEnabled)
     started_at: float = field(default_factory=time.monotonic)
 
+    revision_id: int | None = None
+
     @property
     def settings(self) -> GatewaySettings:
         """The manifest's gateway section."""
         return self.loaded.manifest.gateway
+
+    def reconfigure(self, loaded: LoadedManifest, revision_id: int | None) -> None:
+        """Switch to ``loaded`` without dropping requests; raises (and keeps the old) if invalid.
+
+        Versions, fallbacks and limits change at once. The store and the request log are bound
+        at start: a changed ``gateway.database_url``, ``data_dir`` or ``request_log`` needs a
+        restart, which the watcher logs.
+        """
+        old, new = self.loaded.manifest, loaded.manifest
+        if new.service.name != old.service.name:
+            raise ConfigError(
+                f"this gateway serves {old.service.name!r}; a manifest for {new.service.name!r} "
+                "needs its own gateway"
+            )
+        services = build_services(loaded)
+        self.fallback.reconfigure(new.fallback)
+        self.services = services
+        self.loaded = loaded
+        self.revision_id = revision_id
 
 
 def build_runtime(
