@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 
@@ -11,6 +12,15 @@ from lockgate.gateway.router import RouteContext
 from lockgate.gateway.upstream import Target
 
 FORWARDED = (b"traceparent", b"tracestate", b"baggage", b"accept")
+
+
+_PREFIX = os.urandom(4).hex()
+_COUNTER = itertools.count(1)
+
+
+def next_request_id() -> str:
+    """Unique per process and across replicas (random prefix), without a system call."""
+    return f"{_PREFIX}{next(_COUNTER):012x}"
 
 
 class Exchange:
@@ -39,7 +49,7 @@ class Exchange:
     def __init__(self, route: str, headers: dict[bytes, bytes]) -> None:
         self.route = route
         self.headers = headers
-        self.request_id = os.urandom(8).hex()
+        self.request_id = next_request_id()
         self.started = time.perf_counter()
         self.principal: Principal | None = None
         self.service: str | None = None
