@@ -35,7 +35,9 @@ class Exchange:
         "headers",
         "principal",
         "prompt_tokens",
+        "request_body",
         "request_id",
+        "response_body",
         "route",
         "service",
         "started",
@@ -64,6 +66,8 @@ class Exchange:
         self.trigger: str | None = None
         self.conversation: str | None = None
         self.context: RouteContext | None = None
+        self.request_body: bytes | None = None
+        self.response_body: bytes | None = None
 
     def response_headers(self) -> Headers:
         """The ``x-lockgate-*`` headers every response carries."""

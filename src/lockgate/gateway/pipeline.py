@@ -139,6 +139,8 @@ class Pipeline:
             raise MalformedJSON(f"the body is not valid JSON: {exc}") from None
         if not isinstance(payload, dict):
             raise MalformedJSON("the body must be a JSON object")
+        if self.rt.loaded.manifest.data.store_payloads:
+            ex.request_body = body
         return payload, body
 
     def _service(self, ex: Exchange, name: str) -> ServiceRuntime:
@@ -229,6 +231,8 @@ class Pipeline:
         if parse_usage and reply.status == 200:
             _read_usage(ex, reply.body)
         ex.status = reply.status
+        if ex.request_body is not None:
+            ex.response_body = reply.body
         content_type = reply.content_type.encode() or JSON_TYPE[1]
         await send_bytes(
             send,
@@ -267,6 +271,10 @@ class Pipeline:
             prompt_tokens=ex.prompt_tokens,
             completion_tokens=ex.completion_tokens,
             fallback=ex.fallback,
+            tenant=ex.context.tenant if ex.context else None,
+            conversation=ex.conversation,
+            request_body=ex.request_body,
+            response_body=ex.response_body,
         )
         pending = self.rt.request_log.submit(record)
         if pending is not None:

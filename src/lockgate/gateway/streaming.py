@@ -54,9 +54,12 @@ async def relay(rt: Runtime, ex: Exchange, target: Target, body: bytes, send: Se
             }
         )
         tail = b""
+        captured: list[bytes] | None = [] if ex.request_body is not None else None
         try:
             async for chunk in reply.chunks():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if captured is not None:
+                    captured.append(chunk)
                 if _USAGE in chunk or tail:
                     tail = _scan_usage(ex, tail + chunk)
         except UpstreamError as error:
@@ -70,6 +73,8 @@ async def relay(rt: Runtime, ex: Exchange, target: Target, body: bytes, send: Se
                 }
             )
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if captured is not None:
+            ex.response_body = b"".join(captured)
     finally:
         reply.close()
         ex.upstream_ms = (time.perf_counter() - started) * 1000

@@ -48,6 +48,12 @@ class RequestRecord:
     prompt_tokens: int | None
     completion_tokens: int | None
     fallback: str | None
+    tenant: str | None = None
+    conversation: str | None = None
+    request_body: bytes | None = None
+    """Raw request payload, only when ``data.store_payloads`` is on; never written by this log."""
+    response_body: bytes | None = None
+    """Raw response payload (streams: the joined SSE bytes), under the same condition."""
 
 
 BatchSink = Callable[[Sequence[RequestRecord]], None]
