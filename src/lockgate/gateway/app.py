@@ -186,6 +186,7 @@ class Lifecycle:
         await self.runtime.handoffs.close()
         await self.runtime.request_log.close()
         await self.runtime.upstream.close()
+        await asyncio.to_thread(self.runtime.tracing.shutdown)
         await asyncio.to_thread(self.runtime.store.close)
 
     def _adopt_revision(self, *, starting: bool = False) -> None:

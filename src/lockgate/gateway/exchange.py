@@ -6,6 +6,8 @@ import itertools
 import os
 import time
 
+from opentelemetry.trace import INVALID_SPAN, Span
+
 from lockgate.auth.keyring import Principal
 from lockgate.gateway.asgi import Headers
 from lockgate.gateway.router import RouteContext
@@ -40,9 +42,11 @@ class Exchange:
         "response_body",
         "route",
         "service",
+        "span",
         "started",
         "status",
         "stream",
+        "trace_headers",
         "trigger",
         "upstream_ms",
         "version",
@@ -68,6 +72,8 @@ class Exchange:
         self.context: RouteContext | None = None
         self.request_body: bytes | None = None
         self.response_body: bytes | None = None
+        self.span: Span = INVALID_SPAN
+        self.trace_headers: dict[str, str] = {}
 
     def response_headers(self) -> Headers:
         """The ``x-lockgate-*`` headers every response carries."""
@@ -87,6 +93,7 @@ class Exchange:
             value = self.headers.get(name)
             if value is not None:
                 out[name.decode()] = value.decode("latin-1")
+        out.update(self.trace_headers)
         out.update(target.headers)
         return out
 

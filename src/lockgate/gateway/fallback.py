@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from opentelemetry.trace import SpanKind, StatusCode
+
 from lockgate.errors import LockgateError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from lockgate.gateway.circuit import Breakers, RetryBudget
 from lockgate.gateway.exchange import Exchange
@@ -25,6 +27,7 @@ from lockgate.manifest.cutover import (
     Trigger,
     VersionAction,
 )
+from lockgate.monitor.tracing import Tracing
 
 Attempt = Callable[[VersionRuntime], Awaitable[None]]
 Answer = Callable[[str, dict[str, object]], Awaitable[None]]
@@ -61,12 +64,18 @@ class FallbackChain:
     """Runs the manifest's chain for one service."""
 
     def __init__(
-        self, spec: FallbackSpec, breakers: Breakers, desk: HandoffDesk, faults: FaultTable
+        self,
+        spec: FallbackSpec,
+        breakers: Breakers,
+        desk: HandoffDesk,
+        faults: FaultTable,
+        tracing: Tracing,
     ) -> None:
         self.spec = spec
         self.breakers = breakers
         self.desk = desk
         self.faults = faults
+        self.tracing = tracing
         self.budget = RetryBudget(
             next((a.budget for a in spec.chain if isinstance(a, RetryAction)), 0.1)
         )
@@ -87,13 +96,24 @@ class FallbackChain:
             raise CircuitOpen(
                 f"the circuit of version {version.name!r} is open after repeated failures"
             )
+        span = self.tracing.child_span(ex.span, f"{ex.route} {version.name}")
+        if span.is_recording():
+            span.set_attribute("lockgate.version", version.name)
+            span.set_attribute("gen_ai.request.model", service.name)
+            if ex.fallback:
+                span.set_attribute("lockgate.fallback", ex.fallback)
+        ex.trace_headers = {}
+        self.tracing.inject(span, ex.trace_headers)
         try:
             if self.faults:
                 await self.faults.apply(service.name, version.name)
             await attempt(version)
-        except UpstreamError:
+        except UpstreamError as error:
             breaker.failure()
+            span.set_status(StatusCode.ERROR, error.code)
             raise
+        finally:
+            span.end()
         breaker.success()
 
     async def recover(
@@ -137,6 +157,7 @@ class FallbackChain:
                 return
             elif isinstance(action, StaticAction):
                 ex.fallback = "static"
+                self.tracing.child_span(ex.span, "fallback static", kind=SpanKind.INTERNAL).end()
                 await answer(action.message, {"fallback": "static", "trigger": trigger.value})
                 return
             elif isinstance(action, HandoffAction):
@@ -172,6 +193,9 @@ class FallbackChain:
             webhook=action.webhook,
         )
         ex.fallback = "handoff"
+        step = self.tracing.child_span(ex.span, "fallback handoff", kind=SpanKind.INTERNAL)
+        step.set_attribute("lockgate.handoff.ticket", ticket.id)
+        step.end()
         message = action.message.replace("{ticket}", ticket.id)
         await answer(
             message, {"fallback": "handoff", "trigger": trigger.value, "ticket": ticket.id}

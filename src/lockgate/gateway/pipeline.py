@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import orjson
+from opentelemetry.trace import Span, StatusCode
 
 from lockgate.auth.keyring import Principal, token_from_headers
 from lockgate.auth.scopes import Scope as KeyScope
@@ -54,6 +55,7 @@ class Pipeline:
     async def chat(self, scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /v1/chat/completions``: OpenAI-compatible, streaming or not."""
         ex = Exchange("chat", headers_of(scope))
+        ex.span = self.rt.tracing.server_span(ex.headers, "POST /v1/chat/completions")
         try:
             await self._authenticate(ex)
             payload, body = await self._json_body(ex, receive)
@@ -86,6 +88,7 @@ class Pipeline:
     async def invoke(self, scope: Scope, receive: Receive, send: Send, service_name: str) -> None:
         """``POST /v1/services/{service}/invoke``: any JSON body to a non-OpenAI model server."""
         ex = Exchange("invoke", headers_of(scope))
+        ex.span = self.rt.tracing.server_span(ex.headers, "POST /v1/services/{service}/invoke")
         try:
             await self._authenticate(ex)
             _, body = await self._json_body(ex, receive)
@@ -249,6 +252,10 @@ class Pipeline:
     async def _record(self, ex: Exchange) -> None:
         elapsed = time.perf_counter() - ex.started
         principal = ex.principal
+        span = ex.span
+        if span.is_recording():
+            _annotate(span, ex)
+        span.end()
         if ex.service is not None and ex.version is not None:
             metrics = self.rt.metrics
             metrics.observe(ex.service, ex.version, ex.status, ex.fallback or "none", elapsed)
@@ -271,6 +278,7 @@ class Pipeline:
             prompt_tokens=ex.prompt_tokens,
             completion_tokens=ex.completion_tokens,
             fallback=ex.fallback,
+            trace_id=self.rt.tracing.trace_id(span),
             tenant=ex.context.tenant if ex.context else None,
             conversation=ex.conversation,
             request_body=ex.request_body,
@@ -279,6 +287,27 @@ class Pipeline:
         pending = self.rt.request_log.submit(record)
         if pending is not None:
             await pending
+
+
+def _annotate(span: Span, ex: Exchange) -> None:
+    """GenAI and HTTP attributes of the request's server span."""
+    span.set_attribute("http.response.status_code", ex.status)
+    span.set_attribute("lockgate.request_id", ex.request_id)
+    span.set_attribute("gen_ai.operation.name", ex.route)
+    if ex.service is not None:
+        span.set_attribute("gen_ai.request.model", ex.service)
+    if ex.version is not None:
+        span.set_attribute("lockgate.version", ex.version)
+    if ex.fallback is not None:
+        span.set_attribute("lockgate.fallback", ex.fallback)
+    if ex.prompt_tokens is not None:
+        span.set_attribute("gen_ai.usage.input_tokens", ex.prompt_tokens)
+    if ex.completion_tokens is not None:
+        span.set_attribute("gen_ai.usage.output_tokens", ex.completion_tokens)
+    if ex.principal is not None:
+        span.set_attribute("lockgate.key_id", ex.principal.key_id)
+    if ex.status >= 500:
+        span.set_status(StatusCode.ERROR, ex.error_code or "")
 
 
 def _read_usage(ex: Exchange, body: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CollectorRegistry
 
 from lockgate.auth.keyring import KeyRing
@@ -20,9 +21,10 @@ from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
 from lockgate.monitor.metrics import GatewayMetrics
+from lockgate.monitor.tracing import Tracing
 from lockgate.store.db import Store
 from lockgate.store.locate import open_store
-from lockgate.store.requestlog import RequestLogWriter
+from lockgate.store.requestlog import RequestLogWriter, log_requests
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Runtime:
     fallback: FallbackChain
     handoffs: HandoffDesk
     faults: FaultTable
+    tracing: Tracing
     kill_switch: KillSwitch = field(default_factory=AlwaysEnabled)
     started_at: float = field(default_factory=time.monotonic)
 
@@ -77,6 +80,7 @@ def build_runtime(
     store: Store | None = None,
     upstream: Upstream | None = None,
     registry: CollectorRegistry | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Runtime:
     """A runtime for ``loaded``; tests pass their own store, upstream or registry."""
     store = store or open_store(loaded)
@@ -85,6 +89,16 @@ def build_runtime(
     spec = loaded.manifest.fallback
     desk = HandoffDesk(store)
     faults = FaultTable()
+    manifest = loaded.manifest
+    tracing = Tracing(
+        manifest.telemetry.tracing,
+        service=manifest.service.name,
+        exporter=span_exporter,
+        base_dir=loaded.base_dir,
+    )
+    request_log = RequestLogWriter(store, manifest.gateway.request_log, metrics)
+    if manifest.telemetry.request_logs:
+        request_log.add_sink(log_requests)
     return Runtime(
         loaded=loaded,
         store=store,
@@ -94,8 +108,9 @@ def build_runtime(
         upstream=upstream or AiohttpUpstream(),
         registry=registry,
         metrics=metrics,
-        request_log=RequestLogWriter(store, loaded.manifest.gateway.request_log, metrics),
-        fallback=FallbackChain(spec, Breakers(spec.circuit_breaker), desk, faults),
+        request_log=request_log,
+        fallback=FallbackChain(spec, Breakers(spec.circuit_breaker), desk, faults, tracing),
         handoffs=desk,
         faults=faults,
+        tracing=tracing,
     )

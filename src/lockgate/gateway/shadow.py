@@ -72,7 +72,7 @@ class ShadowSender:
             self.skipped += 1
             return
         task = asyncio.get_running_loop().create_task(
-            self._run(service, target, body, headers, reference, compare_at)
+            self._run(service, target, body, headers, reference=reference, compare_at=compare_at)
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -83,6 +83,7 @@ class ShadowSender:
         target: Target,
         body: bytes,
         headers: dict[str, str],
+        *,
         reference: bytes,
         compare_at: str,
     ) -> None:

@@ -10,6 +10,7 @@ from lockgate.manifest.gateway import GatewaySettings
 from lockgate.manifest.governance import DataSection, ModelCard, Ownership, Runbook, Waiver
 from lockgate.manifest.reliability import SLO, AlertsSection
 from lockgate.manifest.service import ServiceSection, Versions
+from lockgate.manifest.telemetry import TelemetrySettings
 
 SCHEMA_VERSION = 1
 
@@ -30,6 +31,7 @@ class Manifest(Section):
     rollout: RolloutSpec = Field(default_factory=RolloutSpec)
     runbooks: list[Runbook] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @model_validator(mode="after")

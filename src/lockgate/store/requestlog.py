@@ -48,6 +48,7 @@ class RequestRecord:
     prompt_tokens: int | None
     completion_tokens: int | None
     fallback: str | None
+    trace_id: str | None = None
     tenant: str | None = None
     conversation: str | None = None
     request_body: bytes | None = None
@@ -179,3 +180,23 @@ class RequestLogWriter:
                 sink(batch)
             except Exception:
                 log.exception("request_log_sink_failed", sink=getattr(sink, "__name__", repr(sink)))
+
+
+def log_requests(batch: Sequence[RequestRecord]) -> None:
+    """A sink writing one structured log line per request: metadata only, never payloads."""
+    for r in batch:
+        log.info(
+            "request",
+            request_id=r.request_id,
+            trace_id=r.trace_id,
+            key_id=r.key_id,
+            service=r.service,
+            version=r.version,
+            route=r.route,
+            status=r.status,
+            error=r.error_code,
+            latency_ms=round(r.latency_ms, 3),
+            upstream_ms=round(r.upstream_ms, 3) if r.upstream_ms is not None else None,
+            fallback=r.fallback,
+            stream=r.stream,
+        )
