@@ -23,9 +23,13 @@ REQUIRED = {
     ("GET", "/admin/v1/faults"): Scope.METRICS_READ,
     ("POST", "/admin/v1/faults"): Scope.ROLLOUTS_WRITE,
     ("DELETE", "/admin/v1/faults/{fault_id}"): Scope.ROLLOUTS_WRITE,
+    ("GET", "/admin/v1/flags"): Scope.FLAGS_READ,
+    ("PUT", "/admin/v1/flags/{name}"): Scope.FLAGS_WRITE,
+    ("DELETE", "/admin/v1/flags/{name}"): Scope.FLAGS_WRITE,
 }
 BODIES = {
     ("POST", "/admin/v1/keys"): {"name": "matrix", "scopes": ["invoke"]},
+    ("PUT", "/admin/v1/flags/{name}"): {"value": True, "reason": "matrix"},
     ("POST", "/admin/v1/faults"): {
         "service": "support-assistant",
         "version": "v1",
@@ -62,6 +66,8 @@ def _fill(gw: Gateway, path: str) -> str:
             latency_ms=1,
         )
         return path.replace("{fault_id}", fault.id)
+    if "{name}" in path:
+        return path.replace("{name}", "support-assistant.enabled") + "?reason=matrix"
     return path
 
 

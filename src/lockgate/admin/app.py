@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lockgate import __version__
-from lockgate.admin import audit, errors, faults, keys
+from lockgate.admin import audit, errors, faults, flags, keys
 from lockgate.gateway.runtime import Runtime
 
 
@@ -23,4 +23,5 @@ def create_admin(runtime: Runtime) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(audit.router)
     app.include_router(faults.router)
+    app.include_router(flags.router)
     return app

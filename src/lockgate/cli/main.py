@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "manifest",
     "config",
     "keys",
+    "flags",
     "db",
     "serve",
     "demo",

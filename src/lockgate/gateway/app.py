@@ -33,7 +33,7 @@ from lockgate.gateway.asgi import (
 from lockgate.gateway.pipeline import Pipeline
 from lockgate.gateway.runtime import Runtime
 from lockgate.manifest import LoadedManifest, parse
-from lockgate.manifest.gateway import GatewaySettings
+from lockgate.manifest.model import Manifest
 from lockgate.store import faults, migrate, revisions
 
 log = structlog.get_logger("lockgate.gateway")
@@ -119,7 +119,12 @@ async def _guarded(handler: ASGIApp, scope: Scope, receive: Receive, send: Send)
 
 async def _ready(runtime: Runtime, lifecycle: Lifecycle, send: Send) -> None:
     store_ok = await asyncio.to_thread(runtime.store.ping)
-    checks = {"store": store_ok, "config": lifecycle.ready, "keys": runtime.keyring.loaded_at > 0}
+    checks = {
+        "store": store_ok,
+        "config": lifecycle.ready,
+        "keys": runtime.keyring.loaded_at > 0,
+        "flags_fresh": not runtime.flags.stale,
+    }
     status = 200 if all(checks.values()) else 503
     await send_json(send, status, {"status": "ready" if status == 200 else "not ready", **checks})
 
@@ -166,6 +171,7 @@ class Lifecycle:
         await asyncio.to_thread(self._adopt_revision, starting=True)
         await asyncio.to_thread(rt.keyring.reload)
         await asyncio.to_thread(self._load_faults)
+        await rt.flags.start()
         rt.request_log.start()
         loop = asyncio.get_running_loop()
         self._tasks = [
@@ -183,6 +189,7 @@ class Lifecycle:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.runtime.flags.close()
         await self.runtime.handoffs.close()
         await self.runtime.request_log.close()
         await self.runtime.upstream.close()
@@ -216,9 +223,9 @@ class Lifecycle:
             path=rt.loaded.path,
             text=newest.text,
         )
-        before = rt.loaded.manifest.gateway
+        before = rt.loaded.manifest
         rt.reconfigure(loaded, newest.id)
-        if _restart_needed(before, loaded.manifest.gateway):
+        if _restart_needed(before, loaded.manifest):
             log.warning("config_change_needs_restart", revision=newest.id)
         log.info("config_revision_in_force", revision=newest.id, hash=newest.revision[:12])
 
@@ -235,10 +242,14 @@ class Lifecycle:
                 log.exception("refresh_failed", job=name)
 
 
-def _restart_needed(before: GatewaySettings, after: GatewaySettings) -> bool:
-    """Settings bound at start: the store and the request log."""
-    return (before.database_url, before.data_dir, before.request_log) != (
-        after.database_url,
-        after.data_dir,
-        after.request_log,
-    )
+def _restart_needed(before: Manifest, after: Manifest) -> bool:
+    """Settings bound at start: the store, the request log, telemetry and flag definitions."""
+
+    def bound(manifest: Manifest) -> tuple[object, ...]:
+        gateway = manifest.gateway
+        return (
+            gateway.database_url, gateway.data_dir, gateway.request_log, manifest.telemetry,
+            manifest.flags,
+        )  # fmt: skip
+
+    return bound(before) != bound(after)

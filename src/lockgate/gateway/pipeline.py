@@ -212,6 +212,8 @@ class Pipeline:
             key_id=ex.principal.key_id,
             sticky_key=sticky.decode("latin-1") if sticky else None,
             tenant=tenant.decode("latin-1") if tenant else None,
+            user=user.decode("latin-1") if user else None,
+            headers=ex.headers,
         )
         ex.context = context
         ex.conversation = context.sticky_key

@@ -6,6 +6,7 @@ per service and falls back to the stable version. Weights, stickiness and shadow
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,6 +20,8 @@ class RouteContext:
     key_id: str
     sticky_key: str | None
     tenant: str | None
+    user: str | None = None
+    headers: Mapping[bytes, bytes] | None = None
 
 
 class RoutingPolicy(Protocol):

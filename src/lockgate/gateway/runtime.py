@@ -10,13 +10,15 @@ from prometheus_client import CollectorRegistry
 
 from lockgate.auth.keyring import KeyRing
 from lockgate.errors import ConfigError
+from lockgate.flags import from_manifest
+from lockgate.flags.cache import FlagCache
 from lockgate.gateway.circuit import Breakers
 from lockgate.gateway.fallback import FallbackChain
 from lockgate.gateway.faults import FaultTable
 from lockgate.gateway.handoff import HandoffDesk
 from lockgate.gateway.router import Router
 from lockgate.gateway.services import ServiceRuntime, build_services
-from lockgate.gateway.switches import AlwaysEnabled, KillSwitch
+from lockgate.gateway.switches import FlagKillSwitch, KillSwitch
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
@@ -44,7 +46,8 @@ class Runtime:
     handoffs: HandoffDesk
     faults: FaultTable
     tracing: Tracing
-    kill_switch: KillSwitch = field(default_factory=AlwaysEnabled)
+    flags: FlagCache
+    kill_switch: KillSwitch
     started_at: float = field(default_factory=time.monotonic)
 
     revision_id: int | None = None
@@ -96,6 +99,7 @@ def build_runtime(
         exporter=span_exporter,
         base_dir=loaded.base_dir,
     )
+    flags = FlagCache(store, from_manifest(manifest))
     request_log = RequestLogWriter(store, manifest.gateway.request_log, metrics)
     if manifest.telemetry.request_logs:
         request_log.add_sink(log_requests)
@@ -113,4 +117,6 @@ def build_runtime(
         handoffs=desk,
         faults=faults,
         tracing=tracing,
+        flags=flags,
+        kill_switch=FlagKillSwitch(flags),
     )
