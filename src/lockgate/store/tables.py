@@ -152,3 +152,18 @@ class ConfigRevision(Base):
     text: Mapped[str] = mapped_column(Text)
     diff: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Evidence(Base):
+    """Proof that something was exercised: a drill, a backup restore, a rollback rehearsal."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_kind_at", "kind", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime]
+    passed: Mapped[bool]
+    actor: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)

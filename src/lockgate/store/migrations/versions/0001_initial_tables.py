@@ -113,9 +113,23 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "evidence",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("subject", sa.String(length=200), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("passed", sa.Boolean(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_evidence_kind_at", "evidence", ["kind", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_evidence_kind_at", table_name="evidence")
+    op.drop_table("evidence")
     op.drop_table("config_revisions")
     op.drop_table("faults")
     op.drop_index("ix_handoffs_created_at", table_name="handoffs")
