@@ -22,7 +22,7 @@ versions:
 
 SECTIONS = {
     "service", "version", "versions", "ownership", "model_card", "data", "slos", "alerts",
-    "flags", "fallback", "rollout", "runbooks", "waivers", "telemetry", "gateway",
+    "flags", "fallback", "rollout", "runbooks", "waivers", "monitors", "telemetry", "gateway",
 }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from lockgate.admin.app import create_admin
 from lockgate.auth.keyring import token_from_headers
 from lockgate.auth.scopes import Scope as KeyScope
 from lockgate.errors import LockgateError, NotFound, RequestError
+from lockgate.gateway import feedback
 from lockgate.gateway.asgi import (
     ASGIApp,
     Message,
@@ -74,6 +75,9 @@ def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
             _allow(method, "POST")
             service = path[len(INVOKE_PREFIX) : -len(INVOKE_SUFFIX)]
             await pipeline.invoke(scope, receive, send, service)
+        elif path == "/v1/feedback":
+            _allow(method, "POST")
+            await feedback.handle(runtime, scope, receive, send)
         elif path == "/v1/models":
             _allow(method, "GET")
             await pipeline.models(scope, send)

@@ -30,12 +30,16 @@ class Exchange:
 
     __slots__ = (
         "completion_tokens",
+        "confidence",
         "context",
         "conversation",
         "error_code",
         "fallback",
+        "finish_reason",
         "headers",
+        "label",
         "principal",
+        "prompt_text",
         "prompt_tokens",
         "request_body",
         "request_id",
@@ -72,6 +76,10 @@ class Exchange:
         self.context: RouteContext | None = None
         self.request_body: bytes | None = None
         self.response_body: bytes | None = None
+        self.label: str | None = None
+        self.confidence: float | None = None
+        self.finish_reason: str | None = None
+        self.prompt_text: str | None = None
         self.span: Span = INVALID_SPAN
         self.trace_headers: dict[str, str] = {}
 

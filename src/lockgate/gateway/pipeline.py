@@ -39,8 +39,10 @@ from lockgate.gateway.fallback import Attempt, ServiceDisabled, classify
 from lockgate.gateway.router import RouteContext
 from lockgate.gateway.runtime import Runtime
 from lockgate.gateway.services import ServiceRuntime, VersionRuntime
+from lockgate.gateway.shadow import pointer
 from lockgate.gateway.upstream import Target
 from lockgate.manifest.cutover import Trigger
+from lockgate.manifest.monitors import OutputSpec
 from lockgate.store.requestlog import RequestRecord
 
 
@@ -70,6 +72,8 @@ class Pipeline:
             service = self._service(ex, model)
             version = self._route(ex, service)
             ex.stream = payload.get("stream") is True
+            if self.rt.loaded.manifest.monitors.drift is not None:
+                ex.prompt_text = _last_user_text(messages)
 
             async def attempt(target: VersionRuntime) -> None:
                 data = body
@@ -234,7 +238,7 @@ class Pipeline:
                 f"the upstream of version {target.version!r} answered HTTP {reply.status}"
             )
         if parse_usage and reply.status == 200:
-            _read_usage(ex, reply.body)
+            _read_reply(ex, reply.body, self.rt.loaded.manifest.monitors.output)
         ex.status = reply.status
         if ex.request_body is not None:
             ex.response_body = reply.body
@@ -281,6 +285,10 @@ class Pipeline:
             completion_tokens=ex.completion_tokens,
             fallback=ex.fallback,
             trace_id=self.rt.tracing.trace_id(span),
+            label=ex.label,
+            confidence=ex.confidence,
+            finish_reason=ex.finish_reason,
+            prompt_text=ex.prompt_text,
             tenant=ex.context.tenant if ex.context else None,
             conversation=ex.conversation,
             request_body=ex.request_body,
@@ -312,9 +320,36 @@ def _annotate(span: Span, ex: Exchange) -> None:
         span.set_status(StatusCode.ERROR, ex.error_code or "")
 
 
-def _read_usage(ex: Exchange, body: bytes) -> None:
+def _read_reply(ex: Exchange, body: bytes, output: OutputSpec) -> None:
+    """Token usage, finish reason and the configured output label from one parse of the answer."""
     try:
-        usage = orjson.loads(body).get("usage")
-    except (orjson.JSONDecodeError, AttributeError):
+        reply = orjson.loads(body)
+    except orjson.JSONDecodeError:
         return
-    set_usage(ex, usage)
+    if not isinstance(reply, dict):
+        return
+    set_usage(ex, reply.get("usage"))
+    choices = reply.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        finish = choices[0].get("finish_reason")
+        ex.finish_reason = finish if isinstance(finish, str) else None
+    if output.label is not None:
+        label = pointer(reply, output.label)
+        ex.label = str(label)[:100] if label is not None else None
+    if output.confidence is not None:
+        confidence = pointer(reply, output.confidence)
+        if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+            ex.confidence = float(confidence)
+
+
+def _last_user_text(messages: list[object]) -> str | None:
+    """The text of the last user message (string or OpenAI content parts)."""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                parts = [p.get("text") for p in content if isinstance(p, dict)]
+                return " ".join(p for p in parts if isinstance(p, str))
+    return None

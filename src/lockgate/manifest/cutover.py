@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from lockgate.manifest.base import Section
 from lockgate.manifest.types import Duration, Name, Percent
+from lockgate.rollout.analysis import AnalysisRules, ErrorRateRule, MetricRule
 
 
 class FlagKind(StrEnum):
@@ -136,27 +137,43 @@ class CutoverWindow(Section):
     timezone: str = "UTC"
 
 
-class AnalysisMetric(Section):
-    """A rule comparing the candidate with the baseline; fails the step when broken."""
+class PreflightSpec(Section):
+    """Checks a candidate must pass before it receives any traffic (the golden set)."""
 
-    metric: str = Field(
-        description="error_rate, latency_p95, fallback_rate, tokens_per_request, ..."
+    golden_field: str = Field(
+        default="lockgate_example.intent",
+        description="Dotted path of the answer field compared with each golden expectation.",
     )
-    tolerance: float | None = Field(
-        default=None, description="How much worse than the baseline is acceptable (relative)."
+    expected_key: str = Field(
+        default="expected_intent", description="Key of the expected value in each golden line."
     )
-    max: float | None = Field(default=None, description="Hard ceiling whatever the baseline does.")
-    min: float | None = Field(default=None, description="Hard floor whatever the baseline does.")
-    min_samples: int = Field(default=50, ge=0)
+    min_pass_rate: float = Field(default=0.9, ge=0, le=1)
+    concurrency: int = Field(default=4, ge=1, le=64, description="Golden prompts in flight.")
 
 
-class AnalysisSpec(Section):
-    """How often and on what the canary is judged."""
+def _default_metrics() -> tuple[MetricRule, ...]:
+    return (
+        ErrorRateRule(
+            relative_tolerance=0.25, absolute_tolerance=0.01, ceiling=0.05, bake_samples=1000
+        ),
+    )
 
-    interval: Duration = 10.0
-    deadline: Duration = Field(default=600.0, description="Inconclusive steps fail after this.")
-    alpha: float = Field(default=0.01, gt=0, lt=0.5, description="False rollback rate bound.")
-    metrics: list[AnalysisMetric] = Field(default_factory=list)
+
+class AnalysisSpec(AnalysisRules):
+    """How often and on what the canary is judged: the analysis rules plus their timing.
+
+    The rules are ``lockgate.rollout.analysis.AnalysisRules`` (see docs/rollout-analysis.md).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    interval: Duration = Field(default=10.0, gt=0, description="Time between two analyses.")
+    deadline: Duration = Field(
+        default=600.0, gt=0, description="Inconclusive steps fail after this."
+    )
+    alpha: float = Field(default=0.01, gt=0, lt=0.5, description="False rollback bound per step.")
+    metrics: tuple[MetricRule, ...] = Field(default_factory=_default_metrics, min_length=1)
+    preflight: PreflightSpec = Field(default_factory=PreflightSpec)
 
 
 class RolloutSpec(Section):

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from lockgate.manifest.base import Section
+from lockgate.manifest.secrets import SECRET_REF
 from lockgate.manifest.types import Duration
 
 
@@ -88,6 +89,38 @@ class DataSource(Section):
     kind: str = Field(default="", description="training, evaluation, retrieval, live, ...")
 
 
+class PayloadOperator(StrEnum):
+    """How a detected value is replaced before a payload is stored."""
+
+    REDACT = "redact"
+    MASK = "mask"
+    PSEUDONYMIZE = "pseudonymize"
+
+
+class PayloadPrivacy(Section):
+    """What happens to personal data in stored payloads before they are encrypted."""
+
+    default: PayloadOperator = Field(
+        default=PayloadOperator.PSEUDONYMIZE,
+        description="Operator for every entity type not under `operators`.",
+    )
+    operators: dict[str, PayloadOperator] = Field(
+        default_factory=dict, description="Operator per entity type, e.g. CREDIT_CARD: mask."
+    )
+    allow: list[str] = Field(
+        default_factory=list, description="Values never treated as personal data."
+    )
+    deny: dict[str, str] = Field(
+        default_factory=dict, description="Values always replaced, with their entity type."
+    )
+    phone_regions: list[str] = Field(
+        default_factory=lambda: ["US"], min_length=1, description="Regions for local numbers."
+    )
+    minimize: bool = Field(
+        default=False, description="Keep only message roles and texts; drop every other field."
+    )
+
+
 class DataSection(Section):
     """Data sources, personal data classes and how long each stored class is kept."""
 
@@ -100,6 +133,23 @@ class DataSection(Section):
     store_payloads: bool = Field(
         default=False, description="Store request and response payloads (after redaction)."
     )
+    kek: str | None = Field(
+        default=None,
+        description="Key-encryption key for stored payloads: ${env:NAME} or ${file:PATH} "
+        "holding 32 bytes in base64.",
+    )
+    hmac_key: str | None = Field(
+        default=None,
+        description="Pseudonymization secret: ${env:NAME} or ${file:PATH}, at least 16 bytes.",
+    )
+    privacy: PayloadPrivacy = Field(default_factory=PayloadPrivacy)
+
+    @field_validator("kek", "hmac_key")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_REF.fullmatch(value.strip()):
+            raise ValueError("write a reference, ${env:NAME} or ${file:PATH}, not the key itself")
+        return value
 
 
 class Runbook(Section):

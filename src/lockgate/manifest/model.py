@@ -8,6 +8,7 @@ from lockgate.manifest.base import Section
 from lockgate.manifest.cutover import FallbackSpec, Flags, RolloutSpec
 from lockgate.manifest.gateway import GatewaySettings
 from lockgate.manifest.governance import DataSection, ModelCard, Ownership, Runbook, Waiver
+from lockgate.manifest.monitors import MonitorsSection
 from lockgate.manifest.reliability import SLO, AlertsSection
 from lockgate.manifest.service import ServiceSection, Versions
 from lockgate.manifest.telemetry import TelemetrySettings
@@ -31,6 +32,7 @@ class Manifest(Section):
     rollout: RolloutSpec = Field(default_factory=RolloutSpec)
     runbooks: list[Runbook] = Field(default_factory=list)
     waivers: list[Waiver] = Field(default_factory=list)
+    monitors: MonitorsSection = Field(default_factory=MonitorsSection)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 

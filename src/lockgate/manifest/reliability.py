@@ -33,6 +33,9 @@ class SLO(Section):
         default=None, description="Quality SLI: an answer is good when its score reaches this."
     )
     runbook: str | None = None
+    notify: list[str] = Field(
+        default_factory=list, description="Notifier names for the SLO's burn-rate alerts."
+    )
 
     @model_validator(mode="after")
     def _latency_needs_threshold(self) -> SLO:
@@ -69,6 +72,7 @@ class Notifier(Section):
     to: list[str] = Field(default_factory=list, description="Email recipients.")
     smtp_host: str | None = None
     smtp_port: int = 25
+    sender: str | None = Field(default=None, description="Email From address.")
 
 
 class AlertRule(Section):
@@ -84,6 +88,9 @@ class AlertRule(Section):
     version: str | None = Field(default=None, description="Limit to one version.")
     notify: list[str] = Field(default_factory=list, description="Notifier names.")
     runbook: str | None = None
+    repeat_interval: Duration | None = Field(
+        default=None, description="Re-notify a firing alert this often (default: the section's)."
+    )
 
 
 class AlertsSection(Section):
@@ -91,3 +98,26 @@ class AlertsSection(Section):
 
     notifiers: list[Notifier] = Field(default_factory=list)
     rules: list[AlertRule] = Field(default_factory=list)
+    interval: Duration = Field(default=30.0, gt=0, description="How often rules are evaluated.")
+    repeat_interval: Duration = Field(
+        default=4 * 3600.0, gt=0, description="Re-notify a firing alert this often."
+    )
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> AlertsSection:
+        for kind, names in (
+            ("notifier", [n.name for n in self.notifiers]),
+            ("rule", [r.name for r in self.rules]),
+        ):
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                raise ValueError(f"{kind} names must be unique; repeated: {', '.join(twice)}")
+        known = {notifier.name for notifier in self.notifiers}
+        for rule in self.rules:
+            unknown = [name for name in rule.notify if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"rule {rule.name!r} notifies {', '.join(unknown)}, which is not under "
+                    "`alerts.notifiers`; add the notifier or fix the name"
+                )
+        return self

@@ -49,6 +49,12 @@ class RequestRecord:
     completion_tokens: int | None
     fallback: str | None
     trace_id: str | None = None
+    label: str | None = None
+    """The answer's categorical output (``monitors.output.label``), e.g. the predicted intent."""
+    confidence: float | None = None
+    finish_reason: str | None = None
+    prompt_text: str | None = None
+    """The last user message, only when drift monitoring needs it; never written by this log."""
     tenant: str | None = None
     conversation: str | None = None
     request_body: bytes | None = None
@@ -61,7 +67,7 @@ BatchSink = Callable[[Sequence[RequestRecord]], None]
 
 _COLUMNS = (
     "request_id", "at", "key_id", "service", "version", "route", "status", "error_code", "stream",
-    "latency_ms", "upstream_ms", "prompt_tokens", "completion_tokens", "fallback",
+    "latency_ms", "upstream_ms", "prompt_tokens", "completion_tokens", "fallback", "label",
 )  # fmt: skip
 _INSERT = (  # fixed identifiers only; values are bound parameters
     f"INSERT INTO {RequestLogEntry.__tablename__} ({', '.join(_COLUMNS)}) VALUES ({{values}})"  # noqa: S608
@@ -166,7 +172,7 @@ class RequestLogWriter:
             (
                 r.request_id, stamp(r.at), r.key_id, r.service, r.version, r.route, r.status,
                 r.error_code, r.stream, r.latency_ms, r.upstream_ms, r.prompt_tokens,
-                r.completion_tokens, r.fallback,
+                r.completion_tokens, r.fallback, r.label,
             )
             for r in batch
         ]  # fmt: skip

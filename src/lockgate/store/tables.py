@@ -101,6 +101,22 @@ class RequestLogEntry(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     completion_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fallback: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    label: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class Feedback(Base):
+    """What a user or reviewer said about an answer."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(32), index=True)
+    at: Mapped[dt.datetime]
+    key_id: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    thumbs: Mapped[str | None] = mapped_column(String(4), nullable=True)
 
 
 class Handoff(Base):

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("prompt_tokens", sa.Integer(), nullable=True),
         sa.Column("completion_tokens", sa.Integer(), nullable=True),
         sa.Column("fallback", sa.String(length=60), nullable=True),
+        sa.Column("label", sa.String(length=100), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("request_log", schema=None) as batch_op:
@@ -114,6 +115,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "feedback",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("request_id", sa.String(length=32), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=True),
+        sa.Column("score", sa.Float(), nullable=True),
+        sa.Column("thumbs", sa.String(length=4), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_feedback_at", "feedback", ["at"])
+    op.create_index("ix_feedback_request_id", "feedback", ["request_id"])
+    op.create_table(
         "evidence",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("kind", sa.String(length=60), nullable=False),
@@ -128,6 +142,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_feedback_request_id", table_name="feedback")
+    op.drop_index("ix_feedback_at", table_name="feedback")
+    op.drop_table("feedback")
     op.drop_index("ix_evidence_kind_at", table_name="evidence")
     op.drop_table("evidence")
     op.drop_table("config_revisions")
