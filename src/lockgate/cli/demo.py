@@ -23,6 +23,9 @@ def demo(
     traffic: Annotated[
         float, typer.Option(help="Also send this many customer requests per second.")
     ] = 0.0,
+    shift: Annotated[
+        bool, typer.Option(help="Send new-product launch messages (drifted traffic).")
+    ] = False,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
     ] = None,
@@ -30,7 +33,9 @@ def demo(
     """Run the customer-support assistant (v1, v2, v3) behind Lockgate on 127.0.0.1."""
     from lockgate.demo.runner import Demo, DemoOptions
 
-    options = DemoOptions(port=port, data_dir=data_dir, traffic=traffic, duration=duration)
+    options = DemoOptions(
+        port=port, data_dir=data_dir, traffic=traffic, duration=duration, shift=shift
+    )
 
     def say(text: str) -> None:
         out.print(text)

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "serve",
     "demo",
     "handoff",
+    "drift",
     "example",
     "redact",
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ from lockgate.auth.scopes import Scope
 from lockgate.demo.traffic import TrafficStats, send_traffic
 from lockgate.errors import ConfigError
 from lockgate.example.dataset import GOLDEN_PATH
+from lockgate.example.reference import DRIFT_CONFIG, REFERENCE_PATH
 from lockgate.manifest import load
 from lockgate.store import migrate, revisions
 from lockgate.store.locate import open_store
@@ -43,6 +45,7 @@ class DemoOptions:
     traffic: float = 0.0
     duration: float | None = None
     host: str = "127.0.0.1"
+    shift: bool = False
 
 
 @dataclass
@@ -105,7 +108,12 @@ class Demo:
         self.say(snippets(self.url, self.key_path, self.manifest_path))
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        logs = self.options.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        with (logs / f"{name.replace(' ', '-')}.log").open("ab") as log_file:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT
+            )
         self.children.append((name, process))
 
     def _write_manifest(self, ports: dict[str, int]) -> None:
@@ -115,9 +123,12 @@ class Demo:
             keep_trailing_newline=True,
             autoescape=False,  # noqa: S701 - renders YAML, not HTML
         )
-        text = env.get_template("manifest.yaml.j2").render(ports=ports)
+        text = env.get_template("manifest.yaml.j2").render(
+            ports=ports, drift_config=json.dumps(DRIFT_CONFIG)
+        )
         self.manifest_path.write_text(text)
         shutil.copyfile(GOLDEN_PATH, self.options.data_dir / "golden.jsonl")
+        shutil.copyfile(REFERENCE_PATH, self.options.data_dir / "reference_profile.json")
         load(self.manifest_path)
 
     def _create_key(self) -> None:
@@ -172,10 +183,14 @@ class Demo:
         traffic: asyncio.Task[TrafficStats] | None = None
         if self.options.traffic > 0:
             token = self.key_path.read_text().strip()
-            self.say(f"sending {self.options.traffic:g} requests/s of customer messages")
+            kind = "new-product launch messages" if self.options.shift else "customer messages"
+            self.say(f"sending {self.options.traffic:g} requests/s of {kind}")
             traffic = asyncio.create_task(
-                send_traffic(self.url, token, SERVICE, self.options.traffic, stop.event_for_loop())
-            )
+                send_traffic(
+                    self.url, token, SERVICE, self.options.traffic, stop.event_for_loop(),
+                    shift=self.options.shift,
+                )
+            )  # fmt: skip
         while not stop.requested:
             if deadline is not None and time.monotonic() >= deadline:
                 break
@@ -248,6 +263,7 @@ def snippets(url: str, key_path: Path, manifest_path: Path) -> str:
     return f"""
 Lockgate demo is running: the support assistant (v1 stable, v2, v3) behind {url}
 Manifest: {manifest_path}   API key (invoke only): {key_path}
+Logs (JSON lines): {manifest_path.parent / "logs"}
 
 curl:
   curl -s {url}/v1/chat/completions \\

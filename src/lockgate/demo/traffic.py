@@ -35,19 +35,51 @@ class TrafficStats:
         )
 
 
-def customer_messages(seed: int = 7) -> list[str]:
-    """Held-out customer messages, shuffled reproducibly."""
+_LAUNCH_PRODUCTS = ("Nimbus Halo speaker", "Nimbus Orbit earbuds", "Nimbus Pulse ring")
+_LAUNCH_TEMPLATES = (
+    "my {p} will not pair over bluetooth with the companion app",
+    "does the {p} firmware update fix the spatial audio dropouts",
+    "the {p} keeps disconnecting from the mesh after the launch update",
+    "how do i enable low latency gaming mode on the {p}",
+    "is the {p} compatible with the Nimbus hub and voice wake word",
+    "the {p} battery drains overnight since firmware 2.1, any fix",
+    "can i preorder the {p} in graphite and get launch day shipping",
+    "the {p} touch gestures stopped responding after calibration",
+    "what codecs does the {p} support, aptx or lc3",
+    "the {p} ambient mode hisses, is that a hardware defect",
+)
+
+
+def launch_messages(seed: int = 13, count: int = 600) -> list[str]:
+    """Messages about a newly launched product line: vocabulary the model never saw."""
+    rng = random.Random(seed)
+    return [
+        rng.choice(_LAUNCH_TEMPLATES).format(p=rng.choice(_LAUNCH_PRODUCTS)) for _ in range(count)
+    ]
+
+
+def customer_messages(seed: int = 7, *, shift: bool = False) -> list[str]:
+    """Held-out customer messages, shuffled reproducibly; with ``shift``, launch questions."""
+    if shift:
+        return launch_messages(seed)
     messages = [example.text for example in read_examples() if example.split == "test"]
     random.Random(seed).shuffle(messages)
     return messages
 
 
 async def send_traffic(
-    url: str, token: str, service: str, rate: float, stop: asyncio.Event, *, users: int = 500
+    url: str,
+    token: str,
+    service: str,
+    rate: float,
+    stop: asyncio.Event,
+    *,
+    users: int = 500,
+    shift: bool = False,
 ) -> TrafficStats:
     """Send ``rate`` requests per second until ``stop`` is set; never more than 64 in flight."""
     stats = TrafficStats()
-    messages = customer_messages()
+    messages = customer_messages(shift=shift)
     rng = random.Random(11)
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
     headers = {"authorization": f"Bearer {token}"}

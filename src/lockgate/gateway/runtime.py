@@ -22,6 +22,7 @@ from lockgate.gateway.switches import FlagKillSwitch, KillSwitch
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
+from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
 from lockgate.monitor.tracing import Tracing
 from lockgate.store.db import Store
@@ -103,6 +104,14 @@ def build_runtime(
     request_log = RequestLogWriter(store, manifest.gateway.request_log, metrics)
     if manifest.telemetry.request_logs:
         request_log.add_sink(log_requests)
+    drift = manifest.monitors.drift
+    if drift is not None and drift.enabled:
+        request_log.add_sink(
+            LiveDrift(
+                manifest.service.name, drift, base_dir=loaded.base_dir, store=store,
+                metrics=DriftMetrics(registry),
+            )
+        )  # fmt: skip
     return Runtime(
         loaded=loaded,
         store=store,
