@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 from lockgate.manifest.base import Section
 from lockgate.manifest.types import Duration, Name, Percent
-from lockgate.rollout.analysis import AnalysisRules, ErrorRateRule, MetricRule
+from lockgate.rollout.analysis import AnalysisRules, ErrorRateRule, LatencyP95Rule, MetricRule
 
 
 class FlagKind(StrEnum):
@@ -153,9 +153,8 @@ class PreflightSpec(Section):
 
 def _default_metrics() -> tuple[MetricRule, ...]:
     return (
-        ErrorRateRule(
-            relative_tolerance=0.25, absolute_tolerance=0.01, ceiling=0.05, bake_samples=1000
-        ),
+        ErrorRateRule(ceiling=0.05, bake_samples=1000),
+        LatencyP95Rule(bake_samples=1000),
     )
 
 
