@@ -143,4 +143,10 @@ def test_health_and_readiness(gateway: tuple[Gateway, ScriptedUpstream]) -> None
     assert httpx.get(gw.url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(gw.url + "/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "store": True, "config": True, "keys": True}
+    assert ready.json() == {
+        "status": "ready",
+        "store": True,
+        "config": True,
+        "keys": True,
+        "flags_fresh": True,
+    }

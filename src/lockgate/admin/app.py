@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from lockgate import __version__
-from lockgate.admin import audit, errors, faults, flags, keys
+from lockgate.admin import audit, errors, faults, flags, interactions, keys, rollouts
 from lockgate.gateway.runtime import Runtime
 
 
@@ -24,4 +24,6 @@ def create_admin(runtime: Runtime) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(faults.router)
     app.include_router(flags.router)
+    app.include_router(rollouts.router)
+    app.include_router(interactions.router)
     return app

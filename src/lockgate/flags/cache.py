@@ -175,10 +175,11 @@ class FlagCache:
             return True
 
     def _failed(self, message: str) -> None:
+        # The error first: a reader that sees the cache stale must also see why.
+        self._last_error = message
         if self._stale_since is None:
             self._stale_since = dt.datetime.now(dt.UTC)
             log.warning("flags_stale", error=message, keeping_epoch=self._snapshot.epoch)
-        self._last_error = message
 
     # -- background ----------------------------------------------------------------------------
 

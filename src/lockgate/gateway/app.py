@@ -35,6 +35,8 @@ from lockgate.gateway.pipeline import Pipeline
 from lockgate.gateway.runtime import Runtime
 from lockgate.manifest import LoadedManifest, parse
 from lockgate.manifest.model import Manifest
+from lockgate.monitor.alerts.evaluator import AlertEvaluator
+from lockgate.monitor.housekeeping import GAUGE_PERIOD, PURGE_PERIOD
 from lockgate.store import faults, migrate, revisions
 
 log = structlog.get_logger("lockgate.gateway")
@@ -150,6 +152,8 @@ class Lifecycle:
         self.migrate_on_start = migrate_on_start
         self.ready = False
         self._tasks: list[asyncio.Task[None]] = []
+        self._alerts: AlertEvaluator | None = None
+        self._alerts_stop = asyncio.Event()
 
     async def __call__(self, _scope: Scope, receive: Receive, send: Send) -> None:
         while True:
@@ -176,24 +180,41 @@ class Lifecycle:
         await asyncio.to_thread(rt.keyring.reload)
         await asyncio.to_thread(self._load_faults)
         await rt.flags.start()
+        await asyncio.to_thread(rt.routing.refresh)
         rt.request_log.start()
         loop = asyncio.get_running_loop()
+        interval = rt.loaded.manifest.rollout.analysis.interval
         self._tasks = [
+            loop.create_task(rt.routing.run()),
+            loop.create_task(rt.measurements.run(interval)),
+            loop.create_task(rt.rollouts.run()),
             loop.create_task(self._every(rt.settings.key_refresh, rt.keyring.reload, "keys")),
             loop.create_task(self._every(FAULT_REFRESH, self._load_faults, "faults")),
             loop.create_task(self._every(CONFIG_REFRESH, self._adopt_revision, "config")),
+            loop.create_task(self._every(GAUGE_PERIOD, rt.housekeeping.gauges, "gauges")),
+            loop.create_task(self._every(PURGE_PERIOD, rt.housekeeping.purge, "purge")),
         ]
+        self._alerts = AlertEvaluator.from_manifest(
+            rt.store, rt.loaded, should_run=lambda: rt.rollouts.leader
+        )
+        self._alerts_stop = asyncio.Event()
+        self._tasks.append(loop.create_task(self._alerts.run(self._alerts_stop)))
         self.ready = True
         log.info("gateway_started", services=sorted(rt.services), revision=rt.loaded.revision[:12])
 
     async def shutdown(self) -> None:
         """Stop the refresh, flush the request log, close upstream connections."""
         self.ready = False
+        if self._alerts is not None:
+            self._alerts_stop.set()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._alerts is not None:
+            await self._alerts.close()
         await self.runtime.flags.close()
+        await self.runtime.shadow.close()
         await self.runtime.handoffs.close()
         await self.runtime.request_log.close()
         await self.runtime.upstream.close()

@@ -41,6 +41,7 @@ class Exchange:
         "principal",
         "prompt_text",
         "prompt_tokens",
+        "reply_body",
         "request_body",
         "request_id",
         "response_body",
@@ -76,6 +77,7 @@ class Exchange:
         self.context: RouteContext | None = None
         self.request_body: bytes | None = None
         self.response_body: bytes | None = None
+        self.reply_body: bytes | None = None
         self.label: str | None = None
         self.confidence: float | None = None
         self.finish_reason: str | None = None

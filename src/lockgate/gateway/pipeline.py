@@ -7,6 +7,7 @@ everything else (storage, monitors) runs off the path.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import orjson
 from opentelemetry.trace import Span, StatusCode
@@ -45,6 +46,8 @@ from lockgate.manifest.cutover import Trigger
 from lockgate.manifest.monitors import OutputSpec
 from lockgate.store.requestlog import RequestRecord
 
+DEFAULT_COMPARE = "/choices/0/message/content"
+
 
 class Pipeline:
     """Handlers of the data-plane endpoints."""
@@ -75,16 +78,20 @@ class Pipeline:
             if self.rt.loaded.manifest.monitors.drift is not None:
                 ex.prompt_text = _last_user_text(messages)
 
+            def data_for(target: VersionRuntime) -> bytes:
+                if target.upstream_model is None:
+                    return body
+                return orjson.dumps({**payload, "model": target.upstream_model})
+
             async def attempt(target: VersionRuntime) -> None:
-                data = body
-                if target.upstream_model is not None:
-                    data = orjson.dumps({**payload, "model": target.upstream_model})
                 if ex.stream:
-                    await streaming.relay(self.rt, ex, target.chat, data, send)
+                    await streaming.relay(self.rt, ex, target.chat, data_for(target), send)
                 else:
-                    await self._forward(ex, target.chat, data, send, parse_usage=True)
+                    await self._forward(ex, target.chat, data_for(target), send, parse_usage=True)
 
             await self._serve(ex, service, version, attempt, send)
+            if not ex.stream:
+                self._shadow(ex, service, lambda v: (v.chat, data_for(v)))
         except LockgateError as error:
             await self._fail(ex, error, send)
         await self._record(ex)
@@ -103,6 +110,7 @@ class Pipeline:
                 await self._forward(ex, target.invoke, body, send, parse_usage=False)
 
             await self._serve(ex, service, version, attempt, send)
+            self._shadow(ex, service, lambda v: (v.invoke, body))
         except LockgateError as error:
             await self._fail(ex, error, send)
         await self._record(ex)
@@ -206,6 +214,29 @@ class Pipeline:
                 attempt=attempt, answer=answer,
             )  # fmt: skip
 
+    def _shadow(
+        self,
+        ex: Exchange,
+        service: ServiceRuntime,
+        request_for: Callable[[VersionRuntime], tuple[Target, bytes]],
+    ) -> None:
+        """During a shadow phase, send a copy to the candidate after the user got the answer."""
+        if ex.status != 200 or ex.fallback is not None or ex.context is None:
+            return
+        name = self.rt.routing.shadow_target(service.name, ex.context)
+        if name is None or name == ex.version or ex.reply_body is None:
+            return
+        candidate = service.versions.get(name)
+        if candidate is None:
+            return
+        target, body = request_for(candidate)
+        output = self.rt.loaded.manifest.monitors.output
+        self.rt.shadow.launch(
+            service=service.name, target=target, body=body,
+            headers=ex.upstream_headers(target), reference=ex.reply_body,
+            compare_at=output.label or DEFAULT_COMPARE,
+        )  # fmt: skip
+
     def _route(self, ex: Exchange, service: ServiceRuntime) -> VersionRuntime:
         assert ex.principal is not None
         settings = self.rt.settings
@@ -240,6 +271,7 @@ class Pipeline:
         if parse_usage and reply.status == 200:
             _read_reply(ex, reply.body, self.rt.loaded.manifest.monitors.output)
         ex.status = reply.status
+        ex.reply_body = reply.body
         if ex.request_body is not None:
             ex.response_body = reply.body
         content_type = reply.content_type.encode() or JSON_TYPE[1]

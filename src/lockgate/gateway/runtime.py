@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -18,13 +22,21 @@ from lockgate.gateway.faults import FaultTable
 from lockgate.gateway.handoff import HandoffDesk
 from lockgate.gateway.router import Router
 from lockgate.gateway.services import ServiceRuntime, build_services
+from lockgate.gateway.shadow import ShadowSender
 from lockgate.gateway.switches import FlagKillSwitch, KillSwitch
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
+from lockgate.monitor.housekeeping import Housekeeping
 from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
 from lockgate.monitor.tracing import Tracing
+from lockgate.privacy.interactions import InteractionSink
+from lockgate.rollout.controller import RolloutController
+from lockgate.rollout.measure import MeasurementSink
+from lockgate.rollout.notify import webhooks
+from lockgate.rollout.preflight import GoldenSetPreflight
+from lockgate.rollout.routing import RoutingWatcher
 from lockgate.store.db import Store
 from lockgate.store.locate import open_store
 from lockgate.store.requestlog import RequestLogWriter, log_requests
@@ -49,9 +61,16 @@ class Runtime:
     tracing: Tracing
     flags: FlagCache
     kill_switch: KillSwitch
+    replica_id: str
+    routing: RoutingWatcher
+    measurements: MeasurementSink
+    rollouts: RolloutController
+    shadow: ShadowSender
     started_at: float = field(default_factory=time.monotonic)
 
     revision_id: int | None = None
+    services_holder: _ServicesHolder = field(init=False)
+    housekeeping: Housekeeping = field(init=False)
 
     @property
     def settings(self) -> GatewaySettings:
@@ -74,6 +93,7 @@ class Runtime:
         services = build_services(loaded)
         self.fallback.reconfigure(new.fallback)
         self.services = services
+        self.services_holder.current = services
         self.loaded = loaded
         self.revision_id = revision_id
 
@@ -112,13 +132,25 @@ def build_runtime(
                 metrics=DriftMetrics(registry),
             )
         )  # fmt: skip
-    return Runtime(
+    replica_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    router = Router()
+    services = build_services(loaded)
+    holder = _ServicesHolder(services)
+    routing = RoutingWatcher(store, router, holder)
+    measurements = MeasurementSink(store, replica_id, routing.active)
+    request_log.add_sink(measurements)
+    upstream = upstream or AiohttpUpstream()
+    rollouts = RolloutController(
+        store, replica_id, webhooks(loaded),
+        preflight=GoldenSetPreflight(holder, upstream, loaded.base_dir),
+    )  # fmt: skip
+    runtime = Runtime(
         loaded=loaded,
         store=store,
         keyring=KeyRing(store),
-        services=build_services(loaded),
-        router=Router(),
-        upstream=upstream or AiohttpUpstream(),
+        services=services,
+        router=router,
+        upstream=upstream,
         registry=registry,
         metrics=metrics,
         request_log=request_log,
@@ -128,4 +160,31 @@ def build_runtime(
         tracing=tracing,
         flags=flags,
         kill_switch=FlagKillSwitch(flags),
+        replica_id=replica_id,
+        routing=routing,
+        measurements=measurements,
+        rollouts=rollouts,
+        shadow=ShadowSender(upstream, measurements.shadow_result),
     )
+    runtime.services_holder = holder
+    request_log.add_sink(InteractionSink(store, lambda: runtime.loaded))
+    runtime.housekeeping = Housekeeping(
+        store, lambda: runtime.loaded, registry, is_leader=lambda: rollouts.leader
+    )
+    return runtime
+
+
+class _ServicesHolder(Mapping[str, ServiceRuntime]):
+    """A live view of the runtime's services, so hot reloads reach routing and pre-flight."""
+
+    def __init__(self, services: dict[str, ServiceRuntime]) -> None:
+        self.current = services
+
+    def __getitem__(self, name: str) -> ServiceRuntime:
+        return self.current[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.current)
+
+    def __len__(self) -> int:
+        return len(self.current)

@@ -81,9 +81,13 @@ class ChainBreak:
     reason: str
 
 
-def verify(records: Iterable[AuditRecord]) -> ChainBreak | None:
-    """The first break in ``records`` (ordered by seq), or None when the chain is intact."""
-    prev_hash = GENESIS
+def verify(records: Iterable[AuditRecord], *, start: str = GENESIS) -> ChainBreak | None:
+    """The first break in ``records`` (ordered by seq), or None when the chain is intact.
+
+    ``start`` is the hash the first record must follow: the genesis, or the anchor left by a
+    retention purge of the chain's oldest records.
+    """
+    prev_hash = start
     for record in records:
         if record.prev_hash != prev_hash:
             return ChainBreak(
