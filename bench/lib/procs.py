@@ -174,6 +174,19 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs of the machine spent busy since boot (``/proc/stat``, every process).
+
+    Busy is everything but idle and I/O wait; steal (time a virtual machine's host took) counts
+    as busy, since no process here could use it.
+    """
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    total = sum(ticks[:8])  # user nice system idle iowait irq softirq steal (guest is in user)
+    return (total - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(child: Spawned, timeout_s: float = 10.0) -> None:
     """Stop the child's process group: SIGTERM, then SIGKILL after ``timeout_s``."""
     if child.process.poll() is not None:

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,14 +83,15 @@ def _started(
     return Server(name, child, port, dict(headers), ready_s, first_request_s)
 
 
-def start_upstream(log_dir: Path) -> Server:
-    """The fixed-response upstream (raw asyncio protocol on uvloop) on a free port."""
-    port = free_port()
+def start_upstream(log_dir: Path, *, port: int | None = None, name: str = "upstream") -> Server:
+    """The fixed-response upstream (raw asyncio protocol on uvloop) on a free port.
+
+    Pass ``port`` to start it again where an earlier process served.
+    """
+    port = free_port() if port is None else port
     argv = [sys.executable, str(UPSTREAM_SCRIPT), "--host", "127.0.0.1", "--port", str(port)]
-    child = spawn("upstream", argv, log_dir)
-    return _started(
-        "upstream", child, port, health=HttpProbe("GET", "/"), headers={}, timeout_s=15.0
-    )
+    child = spawn(name, argv, log_dir)
+    return _started(name, child, port, health=HttpProbe("GET", "/"), headers={}, timeout_s=15.0)
 
 
 def lockgate_command() -> list[str]:
@@ -117,11 +118,13 @@ def write_manifest(work_dir: Path, upstream_port: int) -> Path:
     return config
 
 
-def create_key(config: Path) -> str:
-    """Create an ``invoke`` key with the CLI; the key is the last line of its stdout."""
-    argv = [*lockgate_command(), "--config", str(config), "keys", "create"]
+def create_key(config: Path, scopes: Sequence[str] = ("invoke",)) -> str:
+    """Create a key with ``scopes`` with the CLI; the key is the last line of its stdout."""
+    argv = [*lockgate_command(), "--config", str(config), "keys", "create", "--name", "bench"]
+    for scope in scopes:
+        argv += ["--scope", scope]
     done = subprocess.run(
-        [*argv, "--name", "bench", "--scope", "invoke"],
+        argv,
         capture_output=True,
         text=True,
         timeout=60,
@@ -137,6 +140,21 @@ def start_gateway(work_dir: Path, upstream_port: int, workers: int = 1) -> Serve
     """``lockgate serve`` for a fresh manifest and key, full pipeline on."""
     config = write_manifest(work_dir, upstream_port)
     headers = {"Authorization": f"Bearer {create_key(config)}"}
+    return serve_config(config, work_dir, headers, workers=workers)
+
+
+def serve_config(
+    config: Path,
+    log_dir: Path,
+    headers: Mapping[str, str],
+    *,
+    name: str = "lockgate",
+    workers: int = 1,
+) -> Server:
+    """``lockgate serve`` for an existing manifest, ready once it serves a chat completion.
+
+    The manifest must declare the service :data:`SERVICE`; ``headers`` authenticate the probe.
+    """
     port = free_port()
     argv = [
         *lockgate_command(),
@@ -150,9 +168,24 @@ def start_gateway(work_dir: Path, upstream_port: int, workers: int = 1) -> Serve
         "--workers",
         str(workers),
     ]
-    child = spawn("lockgate", argv, work_dir)
+    child = spawn(name, argv, log_dir)
     health = HttpProbe("GET", "/healthz")
-    return _started("lockgate", child, port, health=health, headers=headers, timeout_s=30.0)
+    return _started(name, child, port, health=health, headers=headers, timeout_s=30.0)
+
+
+def start_example(
+    version: str, log_dir: Path, *, port: int | None = None, name: str = ""
+) -> Server:
+    """The example support assistant (``python -m lockgate.example``) serving ``version``.
+
+    Pass ``port`` to start it again where an earlier process served.
+    """
+    port = free_port() if port is None else port
+    argv = [sys.executable, "-m", "lockgate.example", "--version", version, "--port", str(port)]
+    label = name or f"example-{version}"
+    child = spawn(label, argv, log_dir)
+    health = HttpProbe("GET", "/healthz")
+    return _started(label, child, port, health=health, headers={}, timeout_s=60.0)
 
 
 def litellm_command() -> Path | None:
