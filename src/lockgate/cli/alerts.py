@@ -43,7 +43,7 @@ def _when(at: dt.datetime | None) -> str:
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every alert with its condition, state, last change and silence."""
-    loaded = state(ctx).manifest()
+    loaded = state(ctx).in_force()
     service = loaded.manifest.service.name
     store = state(ctx).store()
     records = stored.load_states(store, service)
@@ -113,7 +113,7 @@ def test(
     rule: Annotated[str, typer.Argument(help="Rule name, SLO name, or alert key.")],
 ) -> None:
     """Send a test notification to the alert's notifiers and store the outcome as evidence."""
-    loaded = state(ctx).manifest()
+    loaded = state(ctx).in_force()
     chosen = [d for d in choose(alert_definitions(loaded.manifest), rule) if d.notify]
     if not chosen:
         raise ConfigError(f"{rule!r} names no notifier; add `notify: [...]` to it in the manifest")
@@ -145,7 +145,7 @@ def history(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Entries to show.")] = 50,
 ) -> None:
     """Transitions and deliveries, newest first."""
-    loaded = state(ctx).manifest()
+    loaded = state(ctx).in_force()
     events = stored.history(
         state(ctx).store(), loaded.manifest.service.name, limit=limit, key=alert
     )
@@ -164,7 +164,7 @@ def silence(
     reason: Annotated[str, typer.Option(help="Why, for the audit log (required).")],
 ) -> None:
     """Hold notifications of matching alerts back until the silence expires (audited)."""
-    loaded = state(ctx).manifest()
+    loaded = state(ctx).in_force()
     try:
         seconds = parse_duration(for_)
     except ValueError as exc:

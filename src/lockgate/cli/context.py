@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from lockgate.manifest import LoadedManifest, find_config, load
+from lockgate.manifest import LoadedManifest, find_config, load, parse
 from lockgate.store import migrate
 from lockgate.store.db import Store
 from lockgate.store.locate import open_store
@@ -38,6 +38,28 @@ class CliState:
         store = open_store(self.manifest())
         migrate.upgrade(store)
         return store
+
+    def in_force(self) -> LoadedManifest:
+        """The configuration the running gateways use: the newest applied revision, else the file.
+
+        Commands that act on the running system (rollouts, flags, alert tests) use this, so they
+        follow `lockgate apply` exactly as the gateways do.
+        """
+        from lockgate.store import revisions
+
+        loaded = self.manifest()
+        newest = revisions.latest(self.store(), loaded.manifest.service.name)
+        if newest is None or newest.revision == loaded.revision:
+            return loaded
+        err.print(
+            f"note: using configuration revision {newest.id} (in force), not {loaded.path}",
+            highlight=False,
+        )
+        return LoadedManifest(
+            manifest=parse(newest.text, source=f"revision {newest.id}"),
+            path=loaded.path,
+            text=newest.text,
+        )
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -38,7 +38,7 @@ def _show(value: Any) -> str:
 
 
 def _definitions(ctx: typer.Context) -> dict[str, FlagDefinition]:
-    return from_manifest(state(ctx).manifest().manifest)
+    return from_manifest(state(ctx).in_force().manifest)
 
 
 @app.command("list")

@@ -58,7 +58,7 @@ def start(
     cli = state(ctx)
     record = service.start(
         cli.store(),
-        cli.manifest().manifest,
+        cli.in_force().manifest,
         service=service_name,
         version=version,
         actor=Actor(cli_actor()),

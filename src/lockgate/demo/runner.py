@@ -96,6 +96,11 @@ class Demo:
                 [sys.executable, "-m", "lockgate.example", "--version", version,
                  "--host", "127.0.0.1", "--port", str(ports[version])],
             )  # fmt: skip
+        self._spawn(
+            "hooks",
+            [sys.executable, "-m", "lockgate.demo.hooks", "--port", str(ports["hooks"]), "--out",
+             str(folder / "notifications.jsonl")],
+        )  # fmt: skip
         self._write_manifest(ports)
         self._create_key()
         self._spawn(
@@ -264,6 +269,7 @@ def snippets(url: str, key_path: Path, manifest_path: Path) -> str:
 Lockgate demo is running: the support assistant (v1 stable, v2, v3) behind {url}
 Manifest: {manifest_path}   API key (invoke only): {key_path}
 Logs (JSON lines): {manifest_path.parent / "logs"}
+Alerts and hand-offs arrive in: {manifest_path.parent / "notifications.jsonl"}
 
 curl:
   curl -s {url}/v1/chat/completions \\
