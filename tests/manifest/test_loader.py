@@ -22,7 +22,8 @@ versions:
 
 SECTIONS = {
     "service", "version", "versions", "ownership", "model_card", "data", "slos", "alerts",
-    "flags", "fallback", "rollout", "runbooks", "waivers", "monitors", "telemetry", "gateway",
+    "flags", "fallback", "rollout", "runbooks", "waivers", "monitors", "telemetry", "security",
+    "drills", "gateway",
 }  # fmt: skip
 
 

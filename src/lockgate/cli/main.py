@@ -40,6 +40,9 @@ COMMAND_MODULES = (
     "audit",
     "alerts",
     "export",
+    "check",
+    "init",
+    "docs",
     "example",
     "redact",
 )

@@ -32,6 +32,7 @@ from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
 from lockgate.monitor.tracing import Tracing
 from lockgate.privacy.interactions import InteractionSink
+from lockgate.readiness.hook import production_gate
 from lockgate.rollout.controller import RolloutController
 from lockgate.rollout.measure import MeasurementSink
 from lockgate.rollout.notify import webhooks
@@ -71,6 +72,7 @@ class Runtime:
     revision_id: int | None = None
     services_holder: _ServicesHolder = field(init=False)
     housekeeping: Housekeeping = field(init=False)
+    manifest_view: list[LoadedManifest] = field(init=False)
 
     @property
     def settings(self) -> GatewaySettings:
@@ -94,6 +96,7 @@ class Runtime:
         self.fallback.reconfigure(new.fallback)
         self.services = services
         self.services_holder.current = services
+        self.manifest_view[0] = loaded
         self.loaded = loaded
         self.revision_id = revision_id
 
@@ -140,9 +143,12 @@ def build_runtime(
     measurements = MeasurementSink(store, replica_id, routing.active)
     request_log.add_sink(measurements)
     upstream = upstream or AiohttpUpstream()
+    current: list[LoadedManifest] = [loaded]
     rollouts = RolloutController(
         store, replica_id, webhooks(loaded),
-        preflight=GoldenSetPreflight(holder, upstream, loaded.base_dir),
+        preflight=GoldenSetPreflight(
+            holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store)
+        ),
     )  # fmt: skip
     runtime = Runtime(
         loaded=loaded,
@@ -167,6 +173,7 @@ def build_runtime(
         shadow=ShadowSender(upstream, measurements.shadow_result),
     )
     runtime.services_holder = holder
+    runtime.manifest_view = current
     request_log.add_sink(InteractionSink(store, lambda: runtime.loaded))
     runtime.housekeeping = Housekeeping(
         store, lambda: runtime.loaded, registry, is_leader=lambda: rollouts.leader

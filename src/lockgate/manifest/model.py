@@ -6,10 +6,12 @@ from pydantic import Field, model_validator
 
 from lockgate.manifest.base import Section
 from lockgate.manifest.cutover import FallbackSpec, Flags, RolloutSpec
+from lockgate.manifest.drills import DrillTargets
 from lockgate.manifest.gateway import GatewaySettings
 from lockgate.manifest.governance import DataSection, ModelCard, Ownership, Runbook, Waiver
 from lockgate.manifest.monitors import MonitorsSection
 from lockgate.manifest.reliability import SLO, AlertsSection
+from lockgate.manifest.security import SecuritySection
 from lockgate.manifest.service import ServiceSection, Versions
 from lockgate.manifest.telemetry import TelemetrySettings
 
@@ -34,6 +36,8 @@ class Manifest(Section):
     waivers: list[Waiver] = Field(default_factory=list)
     monitors: MonitorsSection = Field(default_factory=MonitorsSection)
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    security: SecuritySection = Field(default_factory=SecuritySection)
+    drills: DrillTargets = Field(default_factory=DrillTargets)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @model_validator(mode="after")
