@@ -11,5 +11,5 @@ from lockgate.example.model import IntentModel, train
 
 @pytest.fixture(scope="session")
 def example_models() -> Mapping[str, IntentModel]:
-    """The good baseline v1 and the bad release v3."""
-    return {version: train(version) for version in ("v1", "v3")}
+    """The baseline v1, the better v2 and the bad release v3."""
+    return {version: train(version) for version in ("v1", "v2", "v3")}
