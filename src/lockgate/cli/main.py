@@ -43,6 +43,8 @@ COMMAND_MODULES = (
     "check",
     "init",
     "docs",
+    "drill",
+    "backup",
     "example",
     "redact",
 )

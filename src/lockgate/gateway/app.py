@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from lockgate.admin.app import create_admin
 from lockgate.auth.keyring import token_from_headers
 from lockgate.auth.scopes import Scope as KeyScope
+from lockgate.dashboard import create_dashboard
 from lockgate.errors import LockgateError, NotFound, RequestError
 from lockgate.gateway import feedback
 from lockgate.gateway.asgi import (
@@ -58,6 +59,7 @@ def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
     """The gateway ASGI app for ``runtime``."""
     pipeline = Pipeline(runtime)
     admin = create_admin(runtime)
+    dashboard = create_dashboard(runtime)
     lifecycle = Lifecycle(runtime, migrate_on_start=migrate_on_start)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,6 +93,8 @@ def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
             await _metrics(runtime, scope, send)
         elif path.startswith("/admin"):
             await admin(scope, receive, send)
+        elif path == "/ui" or path.startswith("/ui/"):
+            await dashboard(scope, receive, send)
         else:
             raise NotFound(f"no route {method} {path}; see the API reference in docs/")
 

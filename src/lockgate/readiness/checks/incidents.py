@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from lockgate.manifest.cutover import HandoffAction, StaticAction, VersionAction
 from lockgate.manifest.governance import Runbook
@@ -32,7 +33,8 @@ from lockgate.readiness.model import (
 DRILL_WINDOW = dt.timedelta(days=30)
 ROLLBACK_TARGET_S = 300.0
 """Default time target of a rollback drill, when its evidence does not state ``target_s``."""
-ROLLBACK_DRILL = "rollback"
+ROLLBACK_DRILLS = frozenset({"bad-release", "rollback"})
+"""Drill subjects that rehearse a rollback: ``lockgate drill run bad-release`` records the first."""
 KILL_SWITCH_DRILL = "kill-switch"
 SAFE_ENDINGS = (StaticAction, HandoffAction, VersionAction)
 
@@ -106,25 +108,33 @@ def _runbook_problem(evidence: Evidence, runbook: Runbook) -> tuple[str, Path] |
     return None
 
 
+def _rollback_timing(details: dict[str, Any]) -> tuple[object, float]:
+    """Time to roll back and its target: ``timings.mitigate`` of a drill report, else
+    ``duration_s``; ``targets.mitigate``, else ``target_s``, else the default."""
+    timings = details.get("timings") or {}
+    targets = details.get("targets") or {}
+    took = timings.get("mitigate", details.get("duration_s"))
+    target = targets.get("mitigate") or details.get("target_s") or ROLLBACK_TARGET_S
+    return took, float(target)
+
+
 def rollback_drill(evidence: Evidence) -> Outcome:
     """A rollback drill passed within 30 days and finished within its time target."""
     store = facts(evidence)
     if isinstance(store, Outcome):
         return store
     now = evidence.now
-    drills = [p for p in store.proofs_of("drill") if p.subject == ROLLBACK_DRILL]
+    drills = [p for p in store.proofs_of("drill") if p.subject in ROLLBACK_DRILLS]
     recent = [p for p in drills if p.passed and now - p.at <= DRILL_WINDOW]
     for proof in recent:
-        took = proof.details.get("duration_s")
-        target = float(proof.details.get("target_s", ROLLBACK_TARGET_S))
+        took, target = _rollback_timing(proof.details)
         if isinstance(took, int | float) and took <= target:
             return passed(
                 f"rollback drill passed {age(now, proof.at)} in {took:.0f} s "
                 f"(target {target:.0f} s)"
             )
     if recent:
-        took = recent[0].details.get("duration_s")
-        target = float(recent[0].details.get("target_s", ROLLBACK_TARGET_S))
+        took, target = _rollback_timing(recent[0].details)
         shown = f"{float(took):.0f} s" if isinstance(took, int | float) else "an unrecorded time"
         return failed(f"the last rollback drill took {shown}, over its {target:.0f} s target")
     return judge_recent(drills, now, DRILL_WINDOW, "rollback drill")
@@ -216,7 +226,7 @@ CHECKS = (
         kind=Kind.LIVE,
         freshness=DRILL_WINDOW,
         remediation="Rehearse a rollback (start a rollout, roll it back) and record drill "
-        "evidence with subject 'rollback', duration_s and target_s.",
+        "evidence: `lockgate drill run bad-release` does both.",
         run=rollback_drill,
         references=References(
             nist_ai_rmf="MANAGE 2.4",
