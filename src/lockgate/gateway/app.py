@@ -192,6 +192,7 @@ class Lifecycle:
             loop.create_task(rt.routing.run()),
             loop.create_task(rt.measurements.run(interval)),
             loop.create_task(rt.rollouts.run()),
+            loop.create_task(rt.probes.run()),
             loop.create_task(self._every(rt.settings.key_refresh, rt.keyring.reload, "keys")),
             loop.create_task(self._every(FAULT_REFRESH, self._load_faults, "faults")),
             loop.create_task(self._every(CONFIG_REFRESH, self._adopt_revision, "config")),

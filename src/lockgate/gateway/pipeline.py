@@ -44,6 +44,7 @@ from lockgate.gateway.shadow import pointer
 from lockgate.gateway.upstream import Target
 from lockgate.manifest.cutover import Trigger
 from lockgate.manifest.monitors import OutputSpec
+from lockgate.privacy.minimize import Restoration, minimize_payload, restore_completion
 from lockgate.store.requestlog import RequestRecord
 
 DEFAULT_COMPARE = "/choices/0/message/content"
@@ -77,6 +78,10 @@ class Pipeline:
             ex.stream = payload.get("stream") is True
             if self.rt.loaded.manifest.monitors.drift is not None:
                 ex.prompt_text = _last_user_text(messages)
+            restoration: Restoration | None = None
+            if self.rt.loaded.manifest.data.privacy.minimize:
+                payload, restoration = minimize_payload(payload, self.rt.loaded.manifest.data)
+                body = orjson.dumps(payload)
 
             def data_for(target: VersionRuntime) -> bytes:
                 if target.upstream_model is None:
@@ -85,9 +90,14 @@ class Pipeline:
 
             async def attempt(target: VersionRuntime) -> None:
                 if ex.stream:
-                    await streaming.relay(self.rt, ex, target.chat, data_for(target), send)
+                    await streaming.relay(
+                        self.rt, ex, target.chat, data_for(target), send, restoration
+                    )
                 else:
-                    await self._forward(ex, target.chat, data_for(target), send, parse_usage=True)
+                    await self._forward(
+                        ex, target.chat, data_for(target), send, parse_usage=True,
+                        restoration=restoration,
+                    )  # fmt: skip
 
             await self._serve(ex, service, version, attempt, send)
             if not ex.stream:
@@ -257,7 +267,14 @@ class Pipeline:
         return version
 
     async def _forward(
-        self, ex: Exchange, target: Target, body: bytes, send: Send, *, parse_usage: bool
+        self,
+        ex: Exchange,
+        target: Target,
+        body: bytes,
+        send: Send,
+        *,
+        parse_usage: bool,
+        restoration: Restoration | None = None,
     ) -> None:
         started = time.perf_counter()
         try:
@@ -275,10 +292,13 @@ class Pipeline:
         if ex.request_body is not None:
             ex.response_body = reply.body
         content_type = reply.content_type.encode() or JSON_TYPE[1]
+        answer = reply.body
+        if restoration and reply.status == 200:
+            answer = restore_completion(answer, restoration)
         await send_bytes(
             send,
             reply.status,
-            reply.body,
+            answer,
             [(b"content-type", content_type), *ex.response_headers()],
         )
 

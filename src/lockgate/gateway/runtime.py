@@ -30,6 +30,7 @@ from lockgate.manifest.gateway import GatewaySettings
 from lockgate.monitor.housekeeping import Housekeeping
 from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
+from lockgate.monitor.probes import GoldenProbes
 from lockgate.monitor.tracing import Tracing
 from lockgate.privacy.interactions import InteractionSink
 from lockgate.readiness.hook import production_gate
@@ -72,6 +73,7 @@ class Runtime:
     revision_id: int | None = None
     services_holder: _ServicesHolder = field(init=False)
     housekeeping: Housekeeping = field(init=False)
+    probes: GoldenProbes = field(init=False)
     manifest_view: list[LoadedManifest] = field(init=False)
 
     @property
@@ -144,12 +146,10 @@ def build_runtime(
     request_log.add_sink(measurements)
     upstream = upstream or AiohttpUpstream()
     current: list[LoadedManifest] = [loaded]
-    rollouts = RolloutController(
-        store, replica_id, webhooks(loaded),
-        preflight=GoldenSetPreflight(
-            holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store)
-        ),
-    )  # fmt: skip
+    preflight = GoldenSetPreflight(
+        holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store)
+    )
+    rollouts = RolloutController(store, replica_id, webhooks(loaded), preflight=preflight)
     runtime = Runtime(
         loaded=loaded,
         store=store,
@@ -175,6 +175,10 @@ def build_runtime(
     runtime.services_holder = holder
     runtime.manifest_view = current
     request_log.add_sink(InteractionSink(store, lambda: runtime.loaded))
+    runtime.probes = GoldenProbes(
+        loaded=lambda: runtime.loaded, preflight=preflight, store=store, registry=registry,
+        is_leader=lambda: rollouts.leader, active=routing.active,
+    )  # fmt: skip
     runtime.housekeeping = Housekeeping(
         store, lambda: runtime.loaded, registry, is_leader=lambda: rollouts.leader
     )

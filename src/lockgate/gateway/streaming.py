@@ -14,6 +14,8 @@ import orjson
 from lockgate.errors import UpstreamError
 from lockgate.gateway.asgi import Send, send_bytes
 from lockgate.gateway.exchange import Exchange, set_usage
+from lockgate.privacy.minimize import Restoration
+from lockgate.privacy.sse_restore import restore_stream
 
 if TYPE_CHECKING:
     from lockgate.gateway.runtime import Runtime
@@ -28,8 +30,15 @@ _USAGE = b'"usage"'
 _MAX_TAIL = 65536
 
 
-async def relay(rt: Runtime, ex: Exchange, target: Target, body: bytes, send: Send) -> None:
-    """Stream the upstream's answer to the client as it arrives."""
+async def relay(
+    rt: Runtime,
+    ex: Exchange,
+    target: Target,
+    body: bytes,
+    send: Send,
+    restoration: Restoration | None = None,
+) -> None:
+    """Stream the upstream's answer to the client as it arrives, placeholders restored."""
     started = time.perf_counter()
     reply = await rt.upstream.open_stream(target, body, ex.upstream_headers(target))
     try:
@@ -55,8 +64,11 @@ async def relay(rt: Runtime, ex: Exchange, target: Target, body: bytes, send: Se
         )
         tail = b""
         captured: list[bytes] | None = [] if ex.request_body is not None else None
+        chunks = reply.chunks()
+        if restoration:
+            chunks = restore_stream(chunks, restoration)
         try:
-            async for chunk in reply.chunks():
+            async for chunk in chunks:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 if captured is not None:
                     captured.append(chunk)

@@ -186,20 +186,27 @@ class GoldenSetPreflight:
     async def _golden(self, record: RolloutRecord, plan: Plan) -> CheckResult:
         if plan.spec.golden_set is None:
             return CheckResult("golden_set", passed=True, reason="pass, no golden set configured")
-        settings = plan.preflight
-        path = self._base_dir / plan.spec.golden_set
+        return await self.golden_check(
+            record.service, record.candidate, plan.spec.golden_set, plan.preflight
+        )
+
+    async def golden_check(
+        self, service_name: str, version_name: str, golden_set: str, settings: PreflightSpec
+    ) -> CheckResult:
+        """Run the golden set in ``golden_set`` against one version (pre-flight and probes)."""
+        path = self._base_dir / golden_set
         try:
             cases = await asyncio.to_thread(read_cases, path, settings.expected_key)
         except (OSError, ValueError) as exc:
             return CheckResult("golden_set", passed=False, reason=f"cannot read {path}: {exc}")
-        service = self._services.get(record.service)
-        version = service.versions.get(record.candidate) if service is not None else None
+        service = self._services.get(service_name)
+        version = service.versions.get(version_name) if service is not None else None
         if version is None:
-            reason = f"version {record.candidate!r} of {record.service!r} is not configured"
+            reason = f"version {version_name!r} of {service_name!r} is not configured"
             return CheckResult("golden_set", passed=False, reason=reason)
         if not cases:
             return CheckResult("golden_set", passed=False, reason=f"{path} has no cases")
-        outcomes = await self._ask_all(cases, record.service, version, settings)
+        outcomes = await self._ask_all(cases, service_name, version, settings)
         return _score(outcomes, settings, version.name)
 
     async def _ask_all(
