@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import shutil
 import signal
@@ -21,6 +22,7 @@ from pathlib import Path
 import httpx
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from lockgate import scaffold
 from lockgate.auth import manage
 from lockgate.auth.scopes import Scope
 from lockgate.demo.traffic import TrafficStats, send_traffic
@@ -129,9 +131,13 @@ class Demo:
             autoescape=False,  # noqa: S701 - renders YAML, not HTML
         )
         text = env.get_template("manifest.yaml.j2").render(
-            ports=ports, drift_config=json.dumps(DRIFT_CONFIG)
+            ports=ports, drift_config=json.dumps(DRIFT_CONFIG), evaluation=json.dumps(evaluation())
         )
         self.manifest_path.write_text(text)
+        for item in scaffold.plan(self.options.data_dir, SERVICE):
+            if item.path.suffix == ".md" and item.text is not None:  # runbooks, model card, RACI
+                item.path.parent.mkdir(parents=True, exist_ok=True)
+                item.path.write_text(item.text, encoding="utf-8")
         shutil.copyfile(GOLDEN_PATH, self.options.data_dir / "golden.jsonl")
         shutil.copyfile(REFERENCE_PATH, self.options.data_dir / "reference_profile.json")
         load(self.manifest_path)
@@ -153,6 +159,7 @@ class Demo:
                 name="demo",
                 scopes=frozenset({Scope.INVOKE}),
                 services=[SERVICE],
+                expires_in=dt.timedelta(days=30),
             )
         finally:
             store.close()
@@ -289,3 +296,11 @@ Other commands against this demo:
 
 Press Ctrl-C to stop everything.
 """
+
+
+def evaluation() -> dict[str, float]:
+    """Held-out accuracy per example version, measured now (what `lockgate example accuracy`
+    prints), for the model card."""
+    from lockgate.example.model import evaluate
+
+    return {f"{version}_heldout_accuracy": round(acc, 4) for version, acc in evaluate().items()}
