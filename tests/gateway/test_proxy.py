@@ -57,9 +57,7 @@ def test_chat_is_forwarded_with_headers_and_recorded(
     assert response.headers["x-lockgate-version"] == "v1"
     seen = upstream.seen[-1]
     assert seen.path == "/v1/chat/completions"
-    version, trace_id, parent_id, _ = seen.headers["traceparent"].split("-")
-    assert (version, trace_id) == ("00", TRACEPARENT.split("-")[1])
-    assert parent_id != TRACEPARENT.split("-")[2]  # the gateway's own client span
+    assert seen.headers["traceparent"] == TRACEPARENT  # no span exporter: context passes through
     assert seen.headers["authorization"] == "Bearer upstream-secret"
     assert key not in str(seen.headers)
     assert orjson.loads(seen.body)["model"] == "tiny-model"

@@ -51,9 +51,11 @@ class Tracing:
         exporter: SpanExporter | None = None,
         base_dir: Path | None = None,
     ) -> None:
-        self.enabled = settings.enabled
+        # Spans nobody exports are pure cost: without an exporter the gateway only forwards the
+        # caller's trace context (W3C headers pass through unchanged).
+        self.enabled = settings.enabled and (exporter is not None or bool(settings.otlp_endpoint))
         self._provider: TracerProvider | None = None
-        if not settings.enabled:
+        if not self.enabled:
             self.tracer: Tracer = trace.NoOpTracer()
             return
         provider = TracerProvider(
