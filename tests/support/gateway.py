@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from lockgate.auth import manage
 from lockgate.auth.scopes import Scope
@@ -74,13 +75,20 @@ class Gateway:
 
 @contextmanager
 def running_gateway(
-    folder: Path, data: dict[str, Any], *, db_url: str | None = None
+    folder: Path,
+    data: dict[str, Any],
+    *,
+    db_url: str | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Iterator[Gateway]:
-    """Start a gateway for manifest ``data`` with its store at ``db_url`` (default SQLite)."""
+    """Start a gateway for manifest ``data`` with its store at ``db_url`` (default SQLite).
+
+    Spans go to ``span_exporter`` when given (e.g. an in-memory exporter in tracing tests).
+    """
     path = write_manifest(folder, data)
     loaded = load(path)
     store = Store.open(db_url) if db_url else None
-    runtime = build_runtime(loaded, store=store)
+    runtime = build_runtime(loaded, store=store, span_exporter=span_exporter)
     migrate.upgrade(runtime.store)
     with serve(create_app(runtime)) as url:
         yield Gateway(url, runtime, path)
