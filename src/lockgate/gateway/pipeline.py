@@ -79,9 +79,9 @@ class Pipeline:
             if self.rt.loaded.manifest.monitors.drift is not None:
                 ex.prompt_text = _last_user_text(messages)
             restoration: Restoration | None = None
-            if self.rt.loaded.manifest.data.privacy.minimize:
-                payload, restoration = minimize_payload(payload, self.rt.loaded.manifest.data)
-                body = orjson.dumps(payload)
+            privacy = self.rt.loaded.manifest.data.privacy
+            if privacy.minimize:
+                payload, body, restoration = minimize_payload(payload, body, privacy)
 
             def data_for(target: VersionRuntime) -> bytes:
                 if target.upstream_model is None:
@@ -91,7 +91,7 @@ class Pipeline:
             async def attempt(target: VersionRuntime) -> None:
                 if ex.stream:
                     await streaming.relay(
-                        self.rt, ex, target.chat, data_for(target), send, restoration
+                        self.rt, ex, target.chat, data_for(target), send, restoration=restoration
                     )
                 else:
                     await self._forward(

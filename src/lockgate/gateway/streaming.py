@@ -36,6 +36,7 @@ async def relay(
     target: Target,
     body: bytes,
     send: Send,
+    *,
     restoration: Restoration | None = None,
 ) -> None:
     """Stream the upstream's answer to the client as it arrives, placeholders restored."""

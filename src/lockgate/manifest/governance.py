@@ -117,7 +117,10 @@ class PayloadPrivacy(Section):
         default_factory=lambda: ["US"], min_length=1, description="Regions for local numbers."
     )
     minimize: bool = Field(
-        default=False, description="Keep only message roles and texts; drop every other field."
+        default=False,
+        description="Data minimization: personal data in chat messages is replaced by placeholders "
+        "before the upstream sees it and restored in the answer; stored payloads keep only message "
+        "roles and texts.",
     )
 
 
