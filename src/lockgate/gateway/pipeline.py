@@ -44,6 +44,7 @@ from lockgate.gateway.shadow import pointer
 from lockgate.gateway.upstream import Target
 from lockgate.manifest.cutover import Trigger
 from lockgate.manifest.monitors import OutputSpec
+from lockgate.monitor.contract import VIOLATION
 from lockgate.privacy.minimize import Restoration, minimize_payload, restore_completion
 from lockgate.store.requestlog import RequestRecord
 
@@ -100,6 +101,7 @@ class Pipeline:
                     )  # fmt: skip
 
             await self._serve(ex, service, version, attempt, send)
+            self._check_contract(ex, service)
             if not ex.stream:
                 self._shadow(ex, service, lambda v: (v.chat, data_for(v)))
         except LockgateError as error:
@@ -120,6 +122,7 @@ class Pipeline:
                 await self._forward(ex, target.invoke, body, send, parse_usage=False)
 
             await self._serve(ex, service, version, attempt, send)
+            self._check_contract(ex, service)
             self._shadow(ex, service, lambda v: (v.invoke, body))
         except LockgateError as error:
             await self._fail(ex, error, send)
@@ -223,6 +226,18 @@ class Pipeline:
                 ex, service=service, failed=version, trigger=classify(error), error=error,
                 attempt=attempt, answer=answer,
             )  # fmt: skip
+
+    def _check_contract(self, ex: Exchange, service: ServiceRuntime) -> None:
+        """A rollout candidate's answer that breaks the output contract counts as an error."""
+        contract = self.rt.contract
+        if contract is None or ex.status != 200 or ex.reply_body is None:
+            return
+        rollout = self.rt.routing.active().get(service.name)
+        if rollout is None or rollout.candidate != ex.version:
+            return
+        broken = contract.violation(ex.reply_body)
+        if broken is not None:
+            ex.error_code = VIOLATION
 
     def _shadow(
         self,

@@ -27,6 +27,7 @@ from lockgate.gateway.switches import FlagKillSwitch, KillSwitch
 from lockgate.gateway.upstream import AiohttpUpstream, Upstream
 from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
+from lockgate.monitor.contract import Contract
 from lockgate.monitor.housekeeping import Housekeeping
 from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
@@ -74,6 +75,7 @@ class Runtime:
     services_holder: _ServicesHolder = field(init=False)
     housekeeping: Housekeeping = field(init=False)
     probes: GoldenProbes = field(init=False)
+    contract: Contract | None = field(init=False)
     manifest_view: list[LoadedManifest] = field(init=False)
 
     @property
@@ -97,6 +99,7 @@ class Runtime:
         services = build_services(loaded)
         self.fallback.reconfigure(new.fallback)
         self.services = services
+        self.contract = load_contract(loaded)
         self.services_holder.current = services
         self.manifest_view[0] = loaded
         self.loaded = loaded
@@ -147,8 +150,9 @@ def build_runtime(
     upstream = upstream or AiohttpUpstream()
     current: list[LoadedManifest] = [loaded]
     preflight = GoldenSetPreflight(
-        holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store)
-    )
+        holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store),
+        contract=lambda: runtime.contract,
+    )  # fmt: skip
     rollouts = RolloutController(store, replica_id, webhooks(loaded), preflight=preflight)
     runtime = Runtime(
         loaded=loaded,
@@ -172,6 +176,7 @@ def build_runtime(
         rollouts=rollouts,
         shadow=ShadowSender(upstream, measurements.shadow_result),
     )
+    runtime.contract = load_contract(loaded)
     runtime.services_holder = holder
     runtime.manifest_view = current
     request_log.add_sink(InteractionSink(store, lambda: runtime.loaded))
@@ -199,3 +204,9 @@ class _ServicesHolder(Mapping[str, ServiceRuntime]):
 
     def __len__(self) -> int:
         return len(self.current)
+
+
+def load_contract(loaded: LoadedManifest) -> Contract | None:
+    """The manifest's output contract, compiled, or None."""
+    spec = loaded.manifest.monitors.output.contract
+    return Contract.load(spec, loaded.base_dir) if spec is not None else None

@@ -9,6 +9,16 @@ from lockgate.manifest.drift import DriftConfig
 from lockgate.manifest.types import Duration
 
 
+class ContractSpec(Section):
+    """A JSON Schema the answer (or a part of it) must satisfy."""
+
+    schema_file: str = Field(alias="schema", description="JSON Schema file, relative to manifest.")
+    at: str = Field(default="", description="JSON pointer to the validated part ('' = the body).")
+    parse_json: bool = Field(
+        default=False, description="The part is a JSON string (e.g. the message content): parse it."
+    )
+
+
 class OutputSpec(Section):
     """Where the answer's structured parts are, as JSON pointers into the upstream's response."""
 
@@ -18,6 +28,11 @@ class OutputSpec(Section):
         "output mix and shadow comparison use it.",
     )
     confidence: str | None = Field(default=None, description="A numeric model confidence.")
+    contract: ContractSpec | None = Field(
+        default=None,
+        description="An output contract: candidate answers that break it count as errors in "
+        "the golden set and in canary analysis.",
+    )
 
 
 class DriftSpec(Section):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 
+from lockgate.monitor.contract import VIOLATION
 from lockgate.rollout.analysis import (
     ArmMeasurements,
     LabelCounts,
@@ -71,7 +72,9 @@ def summarise(records: Sequence[RequestRecord]) -> ArmMeasurements:
     labels = Counter(record.label for record in records if record.label is not None)
     return ArmMeasurements(
         requests=len(records),
-        errors=sum(1 for record in records if record.status >= 500),
+        errors=sum(
+            1 for record in records if record.status >= 500 or record.error_code == VIOLATION
+        ),
         fallbacks=sum(1 for record in records if record.fallback is not None),
         tokens=TokenStats.from_samples(tokens),
         latency=LatencyHistogram.from_samples(record.latency_ms for record in records),

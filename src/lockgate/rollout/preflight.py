@@ -24,6 +24,7 @@ from lockgate.gateway.services import ServiceRuntime, VersionRuntime
 from lockgate.gateway.upstream import Upstream
 from lockgate.manifest.cutover import PreflightSpec
 from lockgate.manifest.service import UpstreamAPI
+from lockgate.monitor.contract import Contract
 from lockgate.rollout.plan import Plan
 from lockgate.store.rollouts import RolloutRecord
 
@@ -171,11 +172,13 @@ class GoldenSetPreflight:
         base_dir: Path,
         *,
         readiness: ReadinessHook = no_readiness_checks,
+        contract: Callable[[], Contract | None] = lambda: None,
     ) -> None:
         self._services = services
         self._upstream = upstream
         self._base_dir = base_dir
         self._readiness = readiness
+        self._contract = contract
 
     async def run(self, record: RolloutRecord, plan: Plan) -> PreflightResult:
         """Readiness, then the golden set."""
@@ -238,6 +241,10 @@ class GoldenSetPreflight:
             return None, exc.message
         if reply.status != 200:
             return None, f"HTTP {reply.status}"
+        contract = self._contract()
+        broken = contract.violation(reply.body) if contract is not None else None
+        if broken is not None:
+            return None, f"output contract: {broken}"
         try:
             value = extract(json.loads(reply.body), field_path)
         except ValueError:
