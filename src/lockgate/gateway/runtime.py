@@ -29,7 +29,6 @@ from lockgate.manifest import LoadedManifest
 from lockgate.manifest.gateway import GatewaySettings
 from lockgate.monitor.contract import Contract
 from lockgate.monitor.housekeeping import Housekeeping
-from lockgate.monitor.live_drift import DriftMetrics, LiveDrift
 from lockgate.monitor.metrics import GatewayMetrics
 from lockgate.monitor.probes import GoldenProbes
 from lockgate.monitor.tracing import Tracing
@@ -134,6 +133,8 @@ def build_runtime(
         request_log.add_sink(log_requests)
     drift = manifest.monitors.drift
     if drift is not None and drift.enabled:
+        from lockgate.monitor.live_drift import DriftMetrics, LiveDrift  # numpy, scipy: only here
+
         request_log.add_sink(
             LiveDrift(
                 manifest.service.name, drift, base_dir=loaded.base_dir, store=store,

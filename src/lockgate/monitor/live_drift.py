@@ -119,25 +119,3 @@ class LiveDrift:
                 columns=list(report.drifted_columns), records=report.records,
             )  # fmt: skip
         return report
-
-
-def drift_score(store: Store) -> Callable[[Any, float, Any], Any]:
-    """Alert metric ``drift_score``: the largest effect among the columns that drifted in the
-    newest window closed within the rule's window (0 when that window was stable)."""
-    import datetime as dt
-
-    from lockgate.monitor.alerts.source import Reading
-
-    def read(scope: Any, window: float, now: dt.datetime) -> Reading:
-        recent = [
-            proof
-            for proof in evidence.since(store, "drift.window", now - dt.timedelta(seconds=window))
-            if proof.subject == scope.service
-        ]
-        if not recent:
-            return Reading.no_data("no drift window closed in the rule's window")
-        columns = recent[0].details.get("columns", [])
-        effects = [float(c["effect"]) for c in columns if c.get("drifted")]
-        return Reading(max(effects) if effects else 0.0)
-
-    return read

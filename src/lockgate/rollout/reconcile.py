@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lockgate.rollout.analysis import AnalysisRules, ArmMeasurements, StepVerdict, evaluate
+from lockgate.rollout import analysis
+from lockgate.rollout.analysis import AnalysisRules, ArmMeasurements, StepVerdict
 from lockgate.rollout.decide import Action, Decision, judge_step, judge_watch
 from lockgate.rollout.events import EventKind
 from lockgate.rollout.measure import window_start
@@ -200,7 +201,7 @@ def analyse_step(
     window = window_start(record.step_started_at, plan.interval)
     baseline, candidate = _arms(session, record, since=window)
     elapsed = now - record.step_started_at
-    verdict = evaluate(
+    verdict = analysis.evaluate(
         rules, baseline, candidate, elapsed=elapsed, deadline=dt.timedelta(seconds=plan.deadline)
     )
     decision = judge_step(
@@ -224,7 +225,7 @@ def _watch_verdict(
 ) -> StepVerdict | None:
     if rules is None:
         return None
-    return evaluate(rules, baseline, candidate, elapsed=elapsed, deadline=NO_DEADLINE)
+    return analysis.evaluate(rules, baseline, candidate, elapsed=elapsed, deadline=NO_DEADLINE)
 
 
 def watch(session: Session, record: RolloutRecord, plan: Plan, now: dt.datetime) -> RolloutRecord:

@@ -20,6 +20,7 @@ from lockgate.manifest.reliability import SLO
 from lockgate.monitor.alerts.conditions import Condition, rule_condition, slo_condition
 from lockgate.monitor.alerts.definitions import AlertDefinition, alert_definitions, matches
 from lockgate.monitor.alerts.dispatch import Dispatcher, build_notifiers
+from lockgate.monitor.alerts.drift import drift_score
 from lockgate.monitor.alerts.feedback import attach_feedback
 from lockgate.monitor.alerts.http import HttpClient
 from lockgate.monitor.alerts.notification import Delivery, Kind, Notification, Notifier
@@ -27,7 +28,6 @@ from lockgate.monitor.alerts.requestlog import RequestLogSource
 from lockgate.monitor.alerts.slo import SloReport, evaluate_slo, windows_needed
 from lockgate.monitor.alerts.source import Metrics, MetricSource, Scope
 from lockgate.monitor.alerts.state import AlertState, Notice, Status, Step, step
-from lockgate.monitor.live_drift import drift_score
 from lockgate.privacy import Analyzer
 from lockgate.store import alerts as stored
 from lockgate.store.db import Store
