@@ -5,7 +5,6 @@ cumulative measurements of both arms with always-valid sequential tests, so it m
 every analysis interval without inflating the false rollback rate. See docs/rollout-analysis.md.
 """
 
-
 import importlib as _importlib
 import typing as _typing
 
