@@ -273,13 +273,13 @@ class Lifecycle:
 
 
 def _restart_needed(before: Manifest, after: Manifest) -> bool:
-    """Settings bound at start: the store, the request log, telemetry and flag definitions."""
+    """Settings bound at start: store, request log, telemetry, flag definitions, alerting."""
 
     def bound(manifest: Manifest) -> tuple[object, ...]:
         gateway = manifest.gateway
         return (
             gateway.database_url, gateway.data_dir, gateway.request_log, manifest.telemetry,
-            manifest.flags,
+            manifest.flags, manifest.alerts, manifest.slos, manifest.monitors.drift,
         )  # fmt: skip
 
     return bound(before) != bound(after)

@@ -75,7 +75,6 @@ class Runtime:
     housekeeping: Housekeeping = field(init=False)
     probes: GoldenProbes = field(init=False)
     contract: Contract | None = field(init=False)
-    manifest_view: list[LoadedManifest] = field(init=False)
 
     @property
     def settings(self) -> GatewaySettings:
@@ -100,7 +99,6 @@ class Runtime:
         self.services = services
         self.contract = load_contract(loaded)
         self.services_holder.current = services
-        self.manifest_view[0] = loaded
         self.loaded = loaded
         self.revision_id = revision_id
 
@@ -149,9 +147,8 @@ def build_runtime(
     measurements = MeasurementSink(store, replica_id, routing.active)
     request_log.add_sink(measurements)
     upstream = upstream or AiohttpUpstream()
-    current: list[LoadedManifest] = [loaded]
     preflight = GoldenSetPreflight(
-        holder, upstream, loaded.base_dir, readiness=production_gate(lambda: current[0], store),
+        holder, upstream, loaded.base_dir, readiness=production_gate(lambda: runtime.loaded, store),
         contract=lambda: runtime.contract,
     )  # fmt: skip
     rollouts = RolloutController(store, replica_id, webhooks(loaded), preflight=preflight)
@@ -179,7 +176,6 @@ def build_runtime(
     )
     runtime.contract = load_contract(loaded)
     runtime.services_holder = holder
-    runtime.manifest_view = current
     request_log.add_sink(InteractionSink(store, lambda: runtime.loaded))
     runtime.probes = GoldenProbes(
         loaded=lambda: runtime.loaded, preflight=preflight, store=store, registry=registry,
