@@ -36,6 +36,7 @@ from lockgate.gateway.pipeline import Pipeline
 from lockgate.gateway.runtime import Runtime
 from lockgate.manifest import LoadedManifest, parse
 from lockgate.manifest.model import Manifest
+from lockgate.monitor import scrape
 from lockgate.monitor.alerts.evaluator import AlertEvaluator
 from lockgate.monitor.housekeeping import GAUGE_PERIOD, PURGE_PERIOD
 from lockgate.store import faults, migrate, revisions
@@ -143,7 +144,7 @@ async def _metrics(runtime: Runtime, scope: Scope, send: Send) -> None:
     token = token_from_headers(header(scope, b"authorization"), header(scope, b"x-api-key"))
     principal = await runtime.keyring.authenticate(token)
     principal.require(KeyScope.METRICS_READ)
-    runtime.metrics.log_queue.set(runtime.request_log.depth)
+    scrape.refresh(runtime)
     body = generate_latest(runtime.registry)
     await send_bytes(send, 200, body, [(b"content-type", CONTENT_TYPE_LATEST.encode())])
 

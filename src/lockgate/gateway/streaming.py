@@ -68,8 +68,12 @@ async def relay(
         chunks = reply.chunks()
         if restoration:
             chunks = restore_stream(chunks, restoration)
+        first = True
         try:
             async for chunk in chunks:
+                if first:
+                    first = False
+                    rt.metrics.first_token(ex.service or "-", target.version, started)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 if captured is not None:
                     captured.append(chunk)

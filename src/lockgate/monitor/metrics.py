@@ -6,6 +6,8 @@ fallback is an action name from the manifest or ``none``.
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (
@@ -64,7 +66,46 @@ class GatewayMetrics:
             "Failed attempts to write a request log batch (the batch is retried).",
             registry=registry,
         )
+        self.time_to_first_token = Histogram(
+            "lockgate_time_to_first_token_seconds",
+            "Streams: time from the upstream call to the first chunk relayed to the client.",
+            ["service", "version"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.circuit = Gauge(
+            "lockgate_circuit_state",
+            "Circuit breaker per version: 0 closed, 1 half-open, 2 open.",
+            ["service", "version"],
+            registry=registry,
+        )
+        self.flag = Gauge(
+            "lockgate_flag_value",
+            "Flag values on this replica: booleans as 0/1, percentages as the percentage.",
+            ["flag"],
+            registry=registry,
+        )
+        self.flags_stale = Gauge(
+            "lockgate_flags_stale", "1 while this replica serves last known flag values.",
+            registry=registry,
+        )  # fmt: skip
+        self.rollout_weight = Gauge(
+            "lockgate_rollout_weight",
+            "Share of traffic (percent) each version of a service receives.",
+            ["service", "version"],
+            registry=registry,
+        )
+        self.rollout_phase = Gauge(
+            "lockgate_rollout_phase",
+            "1 for the phase the service's newest rollout is in.",
+            ["service", "phase"],
+            registry=registry,
+        )
         self._children: dict[tuple[str, str, int, str], tuple[Counter, Histogram]] = {}
+
+    def first_token(self, service: str, version: str, started: float) -> None:
+        """Record a stream's time to first chunk (``started`` from ``time.perf_counter``)."""
+        self.time_to_first_token.labels(service, version).observe(time.perf_counter() - started)
 
     def observe(
         self, service: str, version: str, status: int, fallback: str, seconds: float
