@@ -32,7 +32,7 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
-	@for script in bench/upstream_client.py bench/failover.py bench/rollout_power.py bench/drift.py bench/pii.py; do \
+	@for script in bench/upstream_client.py bench/telemetry.py bench/failover.py bench/rollout_power.py bench/drift.py bench/pii.py; do \
 		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
 
