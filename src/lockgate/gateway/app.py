@@ -15,10 +15,8 @@ from collections.abc import Callable
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from lockgate.admin.app import create_admin
 from lockgate.auth.keyring import token_from_headers
 from lockgate.auth.scopes import Scope as KeyScope
-from lockgate.dashboard import create_dashboard
 from lockgate.errors import LockgateError, NotFound, RequestError
 from lockgate.gateway import feedback
 from lockgate.gateway.asgi import (
@@ -59,8 +57,7 @@ class MethodNotAllowed(RequestError):
 def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
     """The gateway ASGI app for ``runtime``."""
     pipeline = Pipeline(runtime)
-    admin = create_admin(runtime)
-    dashboard = create_dashboard(runtime)
+    control = _ControlPlane(runtime)
     lifecycle = Lifecycle(runtime, migrate_on_start=migrate_on_start)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -93,13 +90,38 @@ def create_app(runtime: Runtime, *, migrate_on_start: bool = True) -> ASGIApp:
         elif path == "/metrics":
             await _metrics(runtime, scope, send)
         elif path.startswith("/admin"):
-            await admin(scope, receive, send)
+            await control.admin()(scope, receive, send)
         elif path == "/ui" or path.startswith("/ui/"):
-            await dashboard(scope, receive, send)
+            await control.dashboard()(scope, receive, send)
         else:
             raise NotFound(f"no route {method} {path}; see the API reference in docs/")
 
     return app
+
+
+class _ControlPlane:
+    """The admin API and the dashboard, built on first use: serving models never loads them."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._admin: ASGIApp | None = None
+        self._dashboard: ASGIApp | None = None
+
+    def admin(self) -> ASGIApp:
+        """The FastAPI admin application."""
+        if self._admin is None:
+            from lockgate.admin.app import create_admin
+
+            self._admin = create_admin(self._runtime)
+        return self._admin
+
+    def dashboard(self) -> ASGIApp:
+        """The on-call dashboard."""
+        if self._dashboard is None:
+            from lockgate.dashboard import create_dashboard
+
+            self._dashboard = create_dashboard(self._runtime)
+        return self._dashboard
 
 
 def _allow(method: str, allowed: str) -> None:
