@@ -115,6 +115,7 @@ def test_sign_in_see_versions_and_flip_the_kill_switch_in_chromium(tmp_path: Pat
     """A browser signs in, reads the version table, switches the service off with a reason and
     confirmation, and sees it on the page and in the audit log, with no console errors."""
     require_browser()
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -173,10 +174,19 @@ def test_sign_in_see_versions_and_flip_the_kill_switch_in_chromium(tmp_path: Pat
             assert gw.runtime.flags.get(KILL).value is True  # nothing changed before confirming
             confirm.click()
 
-            banner = wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, ".banner.bad")))
-            assert "is not serving model answers" in banner.text
-            value = driver.find_element(By.CSS_SELECTOR, f"{row} td.value").text
-            assert value == "false"
+            # The page refreshes itself: read elements afresh, tolerating a reload in between.
+            settled = WebDriverWait(
+                driver, 15, ignored_exceptions=(StaleElementReferenceException,)
+            )
+            settled.until(
+                lambda d: (
+                    "is not serving model answers"
+                    in d.find_element(By.CSS_SELECTOR, ".banner.bad").text
+                )
+            )
+            settled.until(
+                lambda d: d.find_element(By.CSS_SELECTOR, f"{row} td.value").text == "false"
+            )
             send_traffic(gw.url, gw.key(), 3)  # now answered by the static fallback
             wait_until(lambda: gw.runtime.request_log.depth == 0, timeout=10)
             driver.get(f"{gw.url}/ui")
