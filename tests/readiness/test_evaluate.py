@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 
 from lockgate.manifest.governance import Waiver
+from lockgate.manifest.positions import dotted, locate, positions
 from lockgate.readiness import waivers
 from lockgate.readiness.evaluate import evaluate
 from lockgate.readiness.model import Gate, Report, Status
-from lockgate.readiness.positions import dotted, locate, positions
 from tests.readiness.support import DAY, NOW, Scenario
 
 

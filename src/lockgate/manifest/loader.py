@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from lockgate.errors import ConfigError
 from lockgate.manifest.model import Manifest
+from lockgate.manifest.positions import KEY, dotted, of_nodes
 from lockgate.manifest.secrets import describe_credential
 
 Path_ = tuple[str | int, ...]
@@ -104,10 +105,10 @@ def parse(text: str, *, source: str = "lockgate.yaml") -> Manifest:
         raise ManifestError(
             [Problem(source, 1, 1, "", "the manifest is empty; `lockgate init` writes a starter")]
         )
-    positions: dict[Path_, tuple[int, int]] = {}
+    positions = of_nodes(root)
     problems = [
-        Problem(source, line, column, _dotted(path), message)
-        for path, line, column, message in _walk(root, (), None, positions)
+        Problem(source, *positions[path], dotted(path), message)
+        for path, message in _literal_credentials(root, (), None)
     ]
     if problems:
         raise ManifestError(problems)
@@ -120,35 +121,25 @@ def parse(text: str, *, source: str = "lockgate.yaml") -> Manifest:
         raise ManifestError(_locate(exc, source, positions)) from exc
 
 
-def _walk(
-    node: yaml.Node, path: Path_, key: str | None, positions: dict[Path_, tuple[int, int]]
-) -> Iterator[tuple[Path_, int, int, str]]:
-    """Record each node's position; yield literal credentials found on the way."""
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+def _literal_credentials(
+    node: yaml.Node, path: Path_, key: str | None
+) -> Iterator[tuple[Path_, str]]:
+    """Scalars that look like secrets, with their paths."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             name = str(key_node.value)
-            positions[(*path, name, "__key__")] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            yield from _walk(value_node, (*path, name), name, positions)
+            yield from _literal_credentials(value_node, (*path, name), name)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _walk(item, (*path, index), key, positions)
+            yield from _literal_credentials(item, (*path, index), key)
     elif isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
         reason = describe_credential(key, node.value)
         if reason:
-            line, column = positions[path]
-            yield (
-                path,
-                line,
-                column,
-                (
-                    f"this value {reason}; secrets are never literal in the manifest: "
-                    "write ${env:NAME} or ${file:PATH} and keep the secret outside it"
-                ),
+            message = (
+                f"this value {reason}; secrets are never literal in the manifest: "
+                "write ${env:NAME} or ${file:PATH} and keep the secret outside it"
             )
+            yield path, message
 
 
 def _locate(
@@ -161,14 +152,14 @@ def _locate(
             candidate = (*found, part)
             if candidate in positions:
                 found = candidate
-        if error["type"] == "extra_forbidden" and (*found, "__key__") in positions:
-            line, column = positions[(*found, "__key__")]
+        if error["type"] == "extra_forbidden" and (*found, KEY) in positions:
+            line, column = positions[(*found, KEY)]
             message = "unknown key; check its spelling against `lockgate schema`"
         else:
             line, column = positions.get(found, (1, 1))
             message = _hint(error)
-        dotted = _dotted(tuple(p for p in error["loc"] if isinstance(p, int | str)))
-        problems.append(Problem(source, line, column, dotted, message))
+        where = dotted(tuple(p for p in error["loc"] if isinstance(p, int | str)))
+        problems.append(Problem(source, line, column, where, message))
     return problems
 
 
@@ -177,13 +168,3 @@ def _hint(error: Any) -> str:
     if error["type"] == "missing":
         return "required but missing; add it (see `lockgate schema`)"
     return message.removeprefix("Value error, ")
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out

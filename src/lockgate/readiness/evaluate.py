@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from lockgate.manifest.positions import dotted, locate, positions
 from lockgate.readiness import waivers
 from lockgate.readiness.checks import CHECKS
 from lockgate.readiness.evidence import Evidence
 from lockgate.readiness.model import Check, Gate, Report, Result, Status
-from lockgate.readiness.positions import dotted, locate, positions
 from lockgate.readiness.versions import CHECKLIST_VERSION
 
 

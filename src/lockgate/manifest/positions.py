@@ -1,4 +1,5 @@
-"""Line and column of a manifest path, so results (and SARIF) point at the line to change."""
+"""Line and column of every manifest path: loader errors, readiness results and SARIF point at
+the line to change."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from types import MappingProxyType
 
 import yaml
 
-from lockgate.readiness.model import Path
-
+Path = tuple[str | int, ...]
 Position = tuple[int, int]
-_KEY = "__key__"
+KEY = "__key__"
+"""``(*path, KEY)`` holds where a mapping key itself is (``raci:`` for ``ownership.raci``)."""
 
 
 def positions(text: str) -> Mapping[Path, Position]:
@@ -22,10 +23,14 @@ def positions(text: str) -> Mapping[Path, Position]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return MappingProxyType({})
+    return MappingProxyType(of_nodes(root) if root is not None else {})
+
+
+def of_nodes(root: yaml.Node) -> dict[Path, Position]:
+    """Positions of a composed YAML tree."""
     found: dict[Path, Position] = {}
-    if root is not None:
-        _walk(root, (), found)
-    return MappingProxyType(found)
+    _walk(root, (), found)
+    return found
 
 
 def _walk(node: yaml.Node, path: Path, found: dict[Path, Position]) -> None:
@@ -33,7 +38,7 @@ def _walk(node: yaml.Node, path: Path, found: dict[Path, Position]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             name = str(key_node.value)
-            found[(*path, name, _KEY)] = (
+            found[(*path, name, KEY)] = (
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
             )
@@ -50,7 +55,7 @@ def locate(found: Mapping[Path, Position], path: Path) -> Position:
     """
     for end in range(len(path), 0, -1):
         prefix = path[:end]
-        key = (*prefix, _KEY)
+        key = (*prefix, KEY)
         if key in found:
             return found[key]
         if prefix in found:
@@ -58,12 +63,12 @@ def locate(found: Mapping[Path, Position], path: Path) -> Position:
     return found.get((), (1, 1))
 
 
-def dotted(path: Path) -> str:
+def dotted(path: tuple[object, ...]) -> str:
     """``slos[0].runbook`` for ``("slos", 0, "runbook")``."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            out += f".{part}" if out else str(part)
     return out
