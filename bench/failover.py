@@ -53,8 +53,8 @@ from lib.report import (
     markdown_table,
     now_utc,
     preamble,
+    publish,
     targets_table,
-    write_results,
 )
 from lib.stats import Target, percentile
 from lib.targets import (
@@ -667,12 +667,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "kill_switch": switch.as_dict(),
         "targets": [t.as_dict() for t in goals],
     }
-    markdown = render(outages, switch, goals, meta, chain)
-    print()
-    print(markdown)
-    for path in write_results(out_dir, NAME, data, markdown):
-        print(f"wrote {path}")
-    return 0
+    return publish(out_dir, NAME, data, render(outages, switch, goals, meta, chain))
 
 
 if __name__ == "__main__":

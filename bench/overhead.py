@@ -35,8 +35,8 @@ from lib.report import (
     markdown_table,
     now_utc,
     preamble,
+    publish,
     targets_table,
-    write_results,
 )
 from lib.runner import RUN_HEADERS, RunPlan, measure_pairs, run_rows, warm_up
 from lib.stats import Added, RunResult, Target
@@ -302,12 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "phases": [p.as_dict() for p in phases],
         "targets": [t.as_dict() for t in goals],
     }
-    markdown = render(phases, goals, meta)
-    print()
-    print(markdown)
-    for path in write_results(out_dir, NAME, data, markdown):
-        print(f"wrote {path}")
-    return 0
+    return publish(out_dir, NAME, data, render(phases, goals, meta))
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ from lib.report import (
     markdown_table,
     now_utc,
     preamble,
+    publish,
     targets_table,
-    write_results,
 )
 from lib.runner import RunPlan, cores_busy, measured_run, spec
 from lib.stats import RunResult, Target
@@ -628,12 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "runs": [s.as_dict() for s in outcome.samples],
         "targets": [t.as_dict() for t in goals],
     }
-    markdown = render(outcome, table, goals, meta)
-    print()
-    print(markdown)
-    for path in write_results(out_dir, NAME, data, markdown):
-        print(f"wrote {path}")
-    return 0
+    return publish(out_dir, NAME, data, render(outcome, table, goals, meta))
 
 
 if __name__ == "__main__":

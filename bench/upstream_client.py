@@ -33,7 +33,7 @@ from lib.report import (
     markdown_table,
     now_utc,
     preamble,
-    write_results,
+    publish,
 )
 from lib.runner import RUN_HEADERS, RunPlan, measure_pairs, run_rows, warm_up
 from lib.stats import Added, RunResult
@@ -248,12 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "time_cap_s": plan.time_cap_s,
     }
     data = {**meta, "clients": [r.as_dict() for r in results]}
-    markdown = render(results, meta)
-    print()
-    print(markdown)
-    for path in write_results(out_dir, NAME, data, markdown):
-        print(f"wrote {path}")
-    return 0
+    return publish(out_dir, NAME, data, render(results, meta))
 
 
 if __name__ == "__main__":

@@ -118,3 +118,12 @@ def write_results(out_dir: Path, name: str, data: dict[str, object], markdown: s
         tmp.replace(final)
         written.append(final)
     return written
+
+
+def publish(out_dir: Path, name: str, data: dict[str, object], markdown: str) -> int:
+    """Print the Markdown report, write both result files, say where; the script's exit code."""
+    print()
+    print(markdown)
+    for path in write_results(out_dir, name, data, markdown):
+        print(f"wrote {path}")
+    return 0
